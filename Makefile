@@ -1,0 +1,81 @@
+# gongkai: ingest → normalize → extract → aggregate → render over a corpus folder.
+#   make all                  read $(CORPUS) (default: corpus) and write $(OUT) (default: outputs)
+#   make all CORPUS=dir OUT=dir EXCEL=1
+#   make test                 unit and end-to-end tests, and a check that outputs/ is reproduced
+#   make clean                remove the build and the work folder
+# Intermediate NDJSON goes to $(WORK) (git-ignored). A second `make all` with nothing
+# changed does no stage work: the corpus is fingerprinted by a manifest (names, sizes,
+# modification times) that is only rewritten when it changes.
+
+CORPUS ?= corpus
+OUT    ?= outputs
+WORK   ?= .work/$(subst /,_,$(subst .,_,$(CORPUS)))
+SWIFT  ?= swift
+BIN    := .build/release
+EXCEL  ?=
+RENDER_FLAGS := $(if $(EXCEL),--excel,)
+
+SOURCES := Package.swift $(shell find Sources -name '*.swift' 2>/dev/null)
+
+.PHONY: all build test clean check-outputs help
+.DELETE_ON_ERROR:
+
+all: $(OUT)/README.md
+
+help:
+	@sed -n '2,9p' Makefile
+
+build: $(BIN)/.built
+
+$(BIN)/.built: $(SOURCES)
+	$(SWIFT) build -c release
+	@touch $@
+
+# Rewritten only when the corpus changed, so the stages below stay up to date otherwise.
+$(WORK)/manifest: FORCE
+	@test -d "$(CORPUS)" || { echo "gongkai: corpus folder '$(CORPUS)' not found (set CORPUS=folder)" >&2; exit 1; }
+	@mkdir -p "$(WORK)"
+	@find "$(CORPUS)" -printf '%P\t%y\t%s\t%T@\n' | LC_ALL=C sort > "$@.new"
+	@if cmp -s "$@.new" "$@"; then rm -f "$@.new"; else mv "$@.new" "$@"; fi
+
+# Exit code 2 means "finished, some files are error records": not a failure of the run.
+define stage
+	@rc=0; $(1) > "$@.tmp" || rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 2 ]; then rm -f "$@.tmp"; exit $$rc; fi; \
+	mv "$@.tmp" "$@"
+endef
+
+$(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
+	@echo "ingest     $(CORPUS)"
+	$(call stage,$(BIN)/gongkai-ingest "$(CORPUS)")
+
+$(WORK)/normalized.ndjson: $(WORK)/documents.ndjson $(BIN)/.built
+	@echo "normalize"
+	$(call stage,$(BIN)/gongkai-normalize < "$<")
+
+$(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
+	@echo "extract"
+	$(call stage,$(BIN)/gongkai-extract < "$<")
+
+$(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
+	@echo "aggregate"
+	$(call stage,$(BIN)/gongkai-aggregate < "$<")
+
+$(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built
+	@echo "render     $(OUT)"
+	@$(BIN)/gongkai-render --out "$(OUT)" $(RENDER_FLAGS) < "$<"
+
+test:
+	$(SWIFT) test
+	$(MAKE) --no-print-directory check-outputs
+
+# The committed outputs/ must be exactly what the pipeline makes of corpus/.
+check-outputs:
+	@rm -rf .work/check-outputs
+	@$(MAKE) --no-print-directory all CORPUS=corpus OUT=.work/check-outputs WORK=.work/check
+	@diff -r outputs .work/check-outputs && echo "outputs/ reproduced byte for byte"
+
+clean:
+	rm -rf .build .work
+
+FORCE:

@@ -1,0 +1,181 @@
+import Foundation
+
+/// The report's metadata: agency, year, statistical period, publication date,
+/// and where its six sections start.
+enum Metadata {
+    // MARK: Sections
+
+    struct SectionSpec {
+        var numeral: String
+        /// Any of these phrases makes a heading this section's.
+        var phrases: [String]
+    }
+
+    static let sections: [SectionSpec] = [
+        SectionSpec(numeral: "一", phrases: ["总体情况", "概述"]),
+        SectionSpec(numeral: "二", phrases: ["主动公开政府信息情况", "主动公开政府信息的情况", "主动公开情况"]),
+        SectionSpec(numeral: "三", phrases: ["收到和处理政府信息公开申请", "收到和处理政府信息公开", "依申请公开政府信息情况", "政府信息依申请公开情况"]),
+        SectionSpec(numeral: "四", phrases: ["行政复议、行政诉讼", "行政复议和行政诉讼", "行政复议和提起行政诉讼", "行政复议、提起行政诉讼", "被申请行政复议", "行政复议行政诉讼"]),
+        SectionSpec(numeral: "五", phrases: ["存在的主要问题", "主要问题及改进", "主要问题和改进", "存在问题及改进"]),
+        SectionSpec(numeral: "六", phrases: ["其他需要报告的事项", "其他需要说明的情况", "其他需要报告", "其他需要说明"]),
+    ]
+
+    static let numerals = ["一", "二", "三", "四", "五", "六"]
+
+    /// Where each section's heading is (index into `lines`). A heading is a short
+    /// line of one cell; the numbering may be wrong or restart, so the words decide.
+    static func sectionStarts(_ lines: [Line]) -> [String: Int] {
+        var starts: [String: Int] = [:]
+        for (i, line) in lines.enumerated() {
+            let text = line.cells.filter { !$0.isEmpty }.joined().withoutSpaces
+            guard text.count <= 48, line.cells.filter({ !$0.isEmpty }).count == 1 else { continue }
+            let body = Labels.stripNumbering(text)
+            let numbered = body.count < text.count || text.hasPrefix("第")
+            for spec in sections where starts[spec.numeral] == nil {
+                guard spec.phrases.contains(where: { body.contains($0) }) else { continue }
+                // Prose ends in 。; a heading rarely does, and an unnumbered one must start with the phrase.
+                if text.hasSuffix("。") && text.count > 20 { continue }
+                if !numbered && !spec.phrases.contains(where: { body.hasPrefix($0) }) { continue }
+                // Row labels of the section 三 table are never headings.
+                if body.hasPrefix("结转下年度") || body.hasPrefix("本年") { continue }
+                starts[spec.numeral] = i
+                break
+            }
+        }
+        return starts
+    }
+
+    // MARK: Title
+
+    static let titleRegex = try! NSRegularExpression(
+        pattern: "^(.*?)((?:19|20)\\d{2})年度?(.*?)政府信息公开(?:工作)?(?:年度)?(?:报告|年报)")
+
+    /// Agency and year from the title line `<agency><year>年(度)政府信息公开工作年度报告`
+    /// (or `<year>年<agency>政府信息公开…`).
+    static func title(_ lines: [Line]) -> (agency: String?, year: Int?, line: Int?) {
+        for (i, line) in lines.prefix(60).enumerated() {
+            var text = line.cells.joined().withoutSpaces
+            guard text.count <= 80, text.contains("政府信息公开") || text.contains("年度报告") else { continue }
+            // A title broken over two lines: `…政府信息公开工作` / `年度报告`.
+            if !text.contains("报告"), i + 1 < lines.count {
+                let next = lines[i + 1].cells.joined().withoutSpaces
+                if next.count <= 12 && next.contains("报告") { text += next }
+            }
+            for prefix in ["标题:", "名称:", "标题", "名称"] where text.hasPrefix(prefix) {
+                text = String(text.dropFirst(prefix.count))
+                break
+            }
+            let ns = text as NSString
+            guard let m = titleRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { continue }
+            let before = cleanAgency(ns.substring(with: m.range(at: 1)))
+            let year = Int(ns.substring(with: m.range(at: 2)))
+            let after = cleanAgency(ns.substring(with: m.range(at: 3)))
+            // The title has words before the year, or the agency between year and 政府信息公开.
+            let agency = !before.isEmpty ? before : (after.isEmpty ? nil : after)
+            if before.count > 40 { continue }  // a sentence, not a title
+            return (agency, year, line.number)
+        }
+        return (nil, nil, nil)
+    }
+
+    static func cleanAgency(_ s: String) -> String {
+        let symbols: Set<Character> = ["#", "*", "\"", "“", "”", "《", "》", ":", "-", "—", " ", "(", ")"]
+        var t = Substring(s)
+        while let f = t.first, symbols.contains(f) { t = t.dropFirst() }
+        if t.hasPrefix("关于") { t = t.dropFirst(2) }
+        while let l = t.last, symbols.contains(l) || l == "的" { t = t.dropLast() }
+        return String(t)
+    }
+
+    /// The issuing office alone on the first line (`海东市工业和信息化局` or `…局文件`).
+    static func issuer(_ lines: [Line]) -> String? {
+        guard let first = lines.first else { return nil }
+        var text = first.cells.joined().withoutSpaces
+        if text.hasSuffix("文件") { text = String(text.dropLast(2)) }
+        guard text.count >= 3, text.count <= 30, !text.contains("报告"), !text.contains(":"),
+              text.unicodeScalars.allSatisfy({ TextClass.isHan($0.value) || $0 == "(" || $0 == ")" }) else { return nil }
+        return text
+    }
+
+    // MARK: Dates
+
+    static func isoDate(_ y: Int, _ m: Int, _ d: Int) -> String? {
+        guard (1...12).contains(m), (1...31).contains(d), (1990...2100).contains(y) else { return nil }
+        let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard d <= days[m - 1] else { return nil }
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    static let periodRegex = try! NSRegularExpression(
+        pattern: "统计[^。]{0,16}?((?:19|20)\\d{2})年(\\d{1,2})月(\\d{1,2})日(?:起)?(?:至|到|—|-|~|－)(?:((?:19|20)\\d{2})年)?(\\d{1,2})月(\\d{1,2})日")
+
+    /// The stated statistical period: `统计期限自2021年1月1日起至2021年12月31日止`.
+    static func period(_ lines: [Line]) -> (start: String, end: String, line: Int)? {
+        // Joined, because converters break the sentence across lines.
+        var text = ""
+        var lineAt: [(offset: Int, line: Int)] = []
+        for line in lines.prefix(200) {
+            lineAt.append((text.utf16.count, line.number))
+            text += line.cells.joined().withoutSpaces
+        }
+        let ns = text as NSString
+        guard let m = periodRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        func int(_ i: Int) -> Int? {
+            let r = m.range(at: i)
+            return r.location == NSNotFound ? nil : Int(ns.substring(with: r))
+        }
+        guard let y1 = int(1), let m1 = int(2), let d1 = int(3), let m2 = int(5), let d2 = int(6) else { return nil }
+        let y2 = int(4) ?? y1
+        guard let start = isoDate(y1, m1, d1), let end = isoDate(y2, m2, d2) else { return nil }
+        let line = lineAt.last(where: { $0.offset <= m.range.location })?.line ?? 0
+        return (start, end, line)
+    }
+
+    static let dateLineRegex = try! NSRegularExpression(pattern: "^[(]?((?:19|20)\\d{2})年(\\d{1,2})月(\\d{1,2})日[)]?$")
+
+    /// The dated signature at the end: a line that is only a date, not a 印发 line.
+    static func published(_ lines: [Line], after start: Int) -> (date: String, line: Int)? {
+        let tail = lines[max(start, lines.count - 12)...]
+        for line in tail.reversed() {
+            let text = chineseDigits(line.cells.joined().withoutSpaces)
+            let ns = text as NSString
+            guard let m = dateLineRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { continue }
+            if let y = Int(ns.substring(with: m.range(at: 1))), let mo = Int(ns.substring(with: m.range(at: 2))),
+               let d = Int(ns.substring(with: m.range(at: 3))), let iso = isoDate(y, mo, d) {
+                return (iso, line.number)
+            }
+        }
+        return nil
+    }
+
+    /// `二〇二二年一月四日` → `2022年1月4日`.
+    static func chineseDigits(_ s: String) -> String {
+        let digits: [Character: Int] = ["〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9]
+        guard s.hasSuffix("日"), s.contains("年"), s.contains("月"), s.contains(where: { digits[$0] != nil }) else { return s }
+        var out = ""
+        var run: [Character] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            if run.count >= 3 && !run.contains("十") {
+                out += run.map { String(digits[$0] ?? 0) }.joined()
+            } else {
+                // Months and days: 十二 = 12, 二十 = 20, 三十一 = 31, 十 = 10.
+                var value = 0
+                if let ten = run.firstIndex(of: "十") {
+                    let tens = ten == 0 ? 1 : (digits[run[0]] ?? 0)
+                    let ones = ten + 1 < run.count ? (digits[run[ten + 1]] ?? 0) : 0
+                    value = tens * 10 + ones
+                } else {
+                    value = run.reduce(0) { $0 * 10 + (digits[$1] ?? 0) }
+                }
+                out += String(value)
+            }
+            run.removeAll()
+        }
+        for c in s {
+            if digits[c] != nil || c == "十" { run.append(c) } else { flush(); out.append(c) }
+        }
+        flush()
+        return out
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// Text (plain or Markdown) to canonical lines of cells. Knows nothing of the
+/// report's meaning: only how converters and PDFs lay text out.
+public enum Normalizer {
+    public static func normalize(_ doc: Document) -> NormalizedDocument {
+        let text = doc.text ?? ""
+        var lines: [Line] = []
+        var number = 0
+        for raw in splitLines(text) {
+            number += 1
+            if let cells = cells(of: raw) {
+                lines.append(Line(number: number, cells: cells))
+            }
+        }
+        return NormalizedDocument(path: doc.path, bytes: doc.bytes, sha256: doc.sha256, format: doc.format,
+                                  encoding: doc.encoding, lines: lines)
+    }
+
+    /// Splits on `\n`, `\r\n` and lone `\r`.
+    static func splitLines(_ text: String) -> [Substring] {
+        var out: [Substring] = []
+        var start = text.startIndex
+        var i = text.startIndex
+        let scalars = text.unicodeScalars
+        while i < text.endIndex {
+            let c = scalars[i]
+            if c == "\n" || c == "\r" {
+                out.append(text[start..<i])
+                var next = scalars.index(after: i)
+                if c == "\r", next < text.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                start = next
+                i = next
+            } else {
+                i = scalars.index(after: i)
+            }
+        }
+        if start < text.endIndex { out.append(text[start...]) }
+        return out
+    }
+
+    /// The cells of one raw line, or nil when the line carries nothing
+    /// (blank, a Markdown table rule, page furniture).
+    public static func cells(of raw: Substring) -> [String]? {
+        // NFKC: full-width digits, letters, brackets and spaces become ASCII.
+        var line = String(raw).precomposedStringWithCompatibilityMapping
+        line = stripInlineMarkup(line)
+        let trimmedLine = line.trimmed
+        if trimmedLine.isEmpty { return nil }
+        if isPageFurniture(trimmedLine) { return nil }
+
+        var cells: [String]
+        if trimmedLine.hasPrefix("|") {
+            if isTableRule(trimmedLine) { return nil }
+            var inner = Substring(trimmedLine.dropFirst())
+            if inner.hasSuffix("|") && !inner.hasSuffix("\\|") { inner = inner.dropLast() }
+            cells = splitPipes(inner)
+        } else if line.contains("\t") {
+            cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        } else {
+            cells = splitOnSpaceRuns(stripHeadingMarks(trimmedLine))
+        }
+        cells = cells.map { cleanCell($0) }
+        if cells.allSatisfy({ $0.isEmpty }) { return nil }
+        return cells
+    }
+
+    /// `# 一、总体情况` → `一、总体情况`; `> quote` → `quote`.
+    static func stripHeadingMarks(_ s: String) -> String {
+        var t = Substring(s)
+        if t.hasPrefix("#") {
+            let rest = t.drop(while: { $0 == "#" })
+            if rest.first == " " || rest.first == "\t" || t.count - rest.count <= 6 { t = rest }
+        } else if t.hasPrefix("> ") {
+            t = t.dropFirst(2)
+        }
+        return String(t)
+    }
+
+    /// Emphasis markers and autolinks: `**二、…**` → `二、…`, `<http://x>` → `http://x`.
+    static func stripInlineMarkup(_ s: String) -> String {
+        var t = s
+        if t.contains("**") { t = t.replacingOccurrences(of: "**", with: "") }
+        if t.contains("__") { t = t.replacingOccurrences(of: "__", with: "") }
+        if t.contains("<http") {
+            t = t.replacingOccurrences(of: "<(https?://[^>\\s]*)>", with: "$1", options: .regularExpression)
+        }
+        if t.contains("\\|") { t = t.replacingOccurrences(of: "\\|", with: "\u{1}") }
+        return t
+    }
+
+    static func isTableRule(_ s: String) -> Bool {
+        s.allSatisfy { $0 == "|" || $0 == "-" || $0 == ":" || $0 == " " } && s.contains("-")
+    }
+
+    static func splitPipes(_ s: Substring) -> [String] {
+        s.split(separator: "|", omittingEmptySubsequences: false).map {
+            String($0).replacingOccurrences(of: "\u{1}", with: "|")
+        }
+    }
+
+    /// Layout text (`pdftotext -layout`) aligns columns with runs of spaces:
+    /// two or more spaces separate cells, one space stays inside a cell.
+    static func splitOnSpaceRuns(_ s: String) -> [String] {
+        var cells: [String] = []
+        var current = String.UnicodeScalarView()
+        var spaces = 0
+        for u in s.unicodeScalars {
+            if TextClass.isSpace(u.value) {
+                spaces += 1
+                continue
+            }
+            if spaces >= 2, !current.isEmpty {
+                cells.append(String(current))
+                current = String.UnicodeScalarView()
+            } else if spaces == 1, !current.isEmpty {
+                current.append(" ")
+            }
+            spaces = 0
+            current.append(u)
+        }
+        if !current.isEmpty { cells.append(String(current)) }
+        return cells.isEmpty ? [""] : cells
+    }
+
+    /// Page numbers between rows: `— 3 —`, `-1-`, `- 12 -`, `第 3 页`, `第3页 共10页`.
+    static func isPageFurniture(_ s: String) -> Bool {
+        let t = s.withoutSpaces
+        if t.isEmpty { return false }
+        let dashes: Set<Character> = ["-", "—", "–", "－", "―"]
+        if let f = t.first, let l = t.last, dashes.contains(f), dashes.contains(l) {
+            let inner = t.filter { !dashes.contains($0) }
+            if !inner.isEmpty, inner.count <= 4, inner.allSatisfy(\.isASCIIDigit) { return true }
+        }
+        if t.hasPrefix("第"), t.contains("页") {
+            let stripped = t.filter { !"第页共/".contains($0) }
+            if !stripped.isEmpty, stripped.allSatisfy(\.isASCIIDigit) { return true }
+        }
+        return false
+    }
+
+    /// Trims a cell, collapses its spaces, and removes the spaces that
+    /// typesetting puts between CJK characters and digits (`2021 年` → `2021年`).
+    public static func cleanCell(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        var previous: UInt32 = 0
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v == 0x200B || v == 0xFEFF || v == 0x00AD { continue }  // invisible
+            if TextClass.isSpace(v) {
+                if !out.isEmpty { pendingSpace = true }
+                continue
+            }
+            if pendingSpace {
+                // `(一) 予以公开` → `(一)予以公开` too: brackets are full-width in the source.
+                let joinCJK = (TextClass.isCJK(previous) && (TextClass.isCJK(v) || TextClass.isDigit(v) || v == 0x28))
+                    || ((TextClass.isDigit(previous) || previous == 0x29) && TextClass.isCJK(v))
+                if !joinCJK { out.append(" ") }
+                pendingSpace = false
+            }
+            out.append(u)
+            previous = v
+        }
+        return String(out)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+}

@@ -1,0 +1,150 @@
+/// The records the stages exchange, one JSON object per line. Every record
+/// names its kind and version in `schema`; a stage refuses kinds it does not take.
+public enum Schema {
+    public static let document = "gongkai.document/1"
+    public static let normalized = "gongkai.normalized/1"
+    public static let report = "gongkai.report/1"
+    public static let table = "gongkai.table/1"
+
+    /// The record's schema, or a fatal failure naming what was expected.
+    public static func require(_ record: [String: JSON], oneOf accepted: [String], stage: String) throws -> String {
+        guard let schema = record["schema"]?.stringValue else {
+            throw StageFailure("record has no \"schema\" field; \(stage) reads \(accepted.joined(separator: " or ")) records")
+        }
+        guard accepted.contains(schema) else {
+            throw StageFailure("record has schema \"\(schema)\"; \(stage) reads \(accepted.joined(separator: " or ")) records (run the stages in order: ingest → normalize → extract → aggregate → render)")
+        }
+        return schema
+    }
+}
+
+/// Why a document could not be read. It travels on through every stage and
+/// appears in the outputs' inventory.
+public struct RecordError: Equatable, Sendable {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var json: JSON { .object(["code": .string(code), "message": .string(message)]) }
+
+    public init?(json: JSON?) {
+        guard let json, let code = json["code"]?.stringValue else { return nil }
+        self.code = code
+        self.message = json["message"]?.stringValue ?? ""
+    }
+}
+
+/// One input file as read by ingest: its identity and its decoded text, or an error.
+public struct Document: Equatable, Sendable {
+    /// Path relative to the corpus folder, `/`-separated.
+    public var path: String
+    public var bytes: Int
+    /// Hex SHA-256 of the file's bytes; nil when the file could not be read.
+    public var sha256: String?
+    /// `text`, `markdown`, `html`, `pdf`, `docx`, or the unsupported kind found.
+    public var format: String
+    /// `utf-8`, `utf-8-bom`, `gb18030`, `utf-16le`, `utf-16be`; nil when not decoded.
+    public var encoding: String?
+    public var text: String?
+    public var error: RecordError?
+
+    public init(path: String, bytes: Int, sha256: String?, format: String, encoding: String?, text: String?, error: RecordError? = nil) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+        self.encoding = encoding
+        self.text = text
+        self.error = error
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "schema": .string(Schema.document),
+            "path": .string(path),
+            "bytes": .int(bytes),
+            "sha256": sha256.map(JSON.string) ?? .null,
+            "format": .string(format),
+            "encoding": encoding.map(JSON.string) ?? .null,
+            "text": text.map(JSON.string) ?? .null,
+        ]
+        if let error { o["error"] = error.json }
+        return .object(o)
+    }
+
+    public init(json o: [String: JSON]) throws {
+        guard let path = o["path"]?.stringValue else { throw StageFailure("document record has no \"path\"") }
+        self.path = path
+        self.bytes = o["bytes"]?.intValue ?? 0
+        self.sha256 = o["sha256"]?.stringValue
+        self.format = o["format"]?.stringValue ?? "text"
+        self.encoding = o["encoding"]?.stringValue
+        self.text = o["text"]?.stringValue
+        self.error = RecordError(json: o["error"])
+    }
+}
+
+/// One line of a normalized document: its 1-based line number in the decoded
+/// text (for provenance) and its cells (one cell for a line of prose).
+public struct Line: Equatable, Sendable {
+    public var number: Int
+    public var cells: [String]
+
+    public init(number: Int, cells: [String]) {
+        self.number = number
+        self.cells = cells
+    }
+
+    /// The cells joined by tabs, the way provenance quotes a line.
+    public var text: String { cells.joined(separator: "\t") }
+}
+
+/// A document in canonical form: lines of cells, markup and page furniture gone.
+public struct NormalizedDocument: Equatable, Sendable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String?
+    public var format: String
+    public var encoding: String?
+    public var lines: [Line]
+
+    public init(path: String, bytes: Int, sha256: String?, format: String, encoding: String?, lines: [Line]) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+        self.encoding = encoding
+        self.lines = lines
+    }
+
+    public var json: JSON {
+        .object([
+            "schema": .string(Schema.normalized),
+            "path": .string(path),
+            "bytes": .int(bytes),
+            "sha256": sha256.map(JSON.string) ?? .null,
+            "format": .string(format),
+            "encoding": encoding.map(JSON.string) ?? .null,
+            "lines": .array(lines.map { .object(["n": .int($0.number), "cells": .array($0.cells.map(JSON.string))]) }),
+        ])
+    }
+
+    public init(json o: [String: JSON]) throws {
+        guard let path = o["path"]?.stringValue else { throw StageFailure("normalized record has no \"path\"") }
+        self.path = path
+        self.bytes = o["bytes"]?.intValue ?? 0
+        self.sha256 = o["sha256"]?.stringValue
+        self.format = o["format"]?.stringValue ?? "text"
+        self.encoding = o["encoding"]?.stringValue
+        var lines: [Line] = []
+        for (i, l) in (o["lines"]?.arrayValue ?? []).enumerated() {
+            let cells = (l["cells"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
+            lines.append(Line(number: l["n"]?.intValue ?? i + 1, cells: cells))
+        }
+        self.lines = lines
+    }
+}

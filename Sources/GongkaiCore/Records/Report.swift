@@ -1,0 +1,158 @@
+/// How serious a finding is (CHECKS.md).
+public enum Severity: String, Sendable, CaseIterable, Comparable {
+    /// The report contradicts itself or the law.
+    case error
+    /// The report departs from the prescribed format or leaves data out.
+    case warning
+    /// Worth a look, not wrong in itself.
+    case info
+
+    public var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// One problem an inspector would raise about a report. Data, not a log line.
+public struct Finding: Equatable, Sendable {
+    /// The check id from CHECKS.md (`balance`, `blank_cells`, …).
+    public var check: String
+    public var severity: Severity
+    /// A sentence in Chinese an inspector could paste into a notice.
+    public var message: String
+    /// Metric ids of the cells involved.
+    public var cells: [String]
+    public var expected: JSON?
+    public var actual: JSON?
+    /// Normalized line number the finding points at, when there is one.
+    public var line: Int?
+
+    public init(check: String, severity: Severity, message: String, cells: [String] = [],
+                expected: JSON? = nil, actual: JSON? = nil, line: Int? = nil) {
+        self.check = check
+        self.severity = severity
+        self.message = message
+        self.cells = cells
+        self.expected = expected
+        self.actual = actual
+        self.line = line
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "check": .string(check),
+            "severity": .string(severity.rawValue),
+            "message": .string(message),
+            "cells": .array(cells.map(JSON.string)),
+        ]
+        if let expected { o["expected"] = expected }
+        if let actual { o["actual"] = actual }
+        if let line { o["line"] = .int(line) }
+        return .object(o)
+    }
+
+    public init(json: JSON) {
+        check = json["check"]?.stringValue ?? ""
+        severity = Severity(rawValue: json["severity"]?.stringValue ?? "") ?? .info
+        message = json["message"]?.stringValue ?? ""
+        cells = (json["cells"]?.arrayValue ?? []).compactMap(\.stringValue)
+        expected = json["expected"].flatMap { $0.isNull ? nil : $0 }
+        actual = json["actual"].flatMap { $0.isNull ? nil : $0 }
+        line = json["line"]?.intValue
+    }
+}
+
+/// Where a value came from: the normalized line and the raw cell text.
+public struct Provenance: Equatable, Sendable {
+    public var line: Int
+    public var text: String
+
+    public init(line: Int, text: String) {
+        self.line = line
+        self.text = text
+    }
+
+    public var json: JSON { .object(["line": .int(line), "text": .string(text)]) }
+}
+
+/// What extract reads from one document.
+public struct Report: Equatable, Sendable {
+    public var path: String
+    public var sha256: String?
+    public var bytes: Int
+    public var sourceFormat: String
+    /// `report`, or `not_a_report` when the text is no annual report at all.
+    public var status: String
+    public var agency: String?
+    public var year: Int?
+    /// Section 二's table format (`"2019"`/`"2021"`), nil when the table is absent.
+    public var activeFormat: String?
+    /// Section 三's table format, nil when absent.
+    public var applyFormat: String?
+    public var periodStart: String?
+    public var periodEnd: String?
+    public var published: String?
+    /// The sections found, as their numerals (`一` … `六`).
+    public var sections: [String]
+    /// Every cell of every standard table present, by metric id; nil is a blank cell.
+    public var values: [String: Quantity?]
+    public var provenance: [String: Provenance]
+    public var findings: [Finding]
+
+    public init(path: String, sha256: String?, bytes: Int, sourceFormat: String) {
+        self.path = path
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.sourceFormat = sourceFormat
+        self.status = "report"
+        self.sections = []
+        self.values = [:]
+        self.provenance = [:]
+        self.findings = []
+    }
+
+    public var json: JSON {
+        var values: [String: JSON] = [:]
+        for (k, v) in self.values { values[k] = v?.json ?? .null }
+        let period: JSON = periodStart.map { start in
+            .object(["start": .string(start), "end": periodEnd.map(JSON.string) ?? .null])
+        } ?? .null
+        return .object([
+            "schema": .string(Schema.report),
+            "path": .string(path),
+            "sha256": sha256.map(JSON.string) ?? .null,
+            "bytes": .int(bytes),
+            "source_format": .string(sourceFormat),
+            "status": .string(status),
+            "agency": agency.map(JSON.string) ?? .null,
+            "year": year.map(JSON.int) ?? .null,
+            "format": .object(["active": activeFormat.map(JSON.string) ?? .null, "apply": applyFormat.map(JSON.string) ?? .null]),
+            "period": period,
+            "published": published.map(JSON.string) ?? .null,
+            "sections": .array(sections.map(JSON.string)),
+            "values": .object(values),
+            "provenance": .object(provenance.mapValues(\.json)),
+            "findings": .array(findings.map(\.json)),
+        ])
+    }
+
+    public init(json o: [String: JSON]) throws {
+        guard let path = o["path"]?.stringValue else { throw StageFailure("report record has no \"path\"") }
+        self.init(path: path, sha256: o["sha256"]?.stringValue, bytes: o["bytes"]?.intValue ?? 0,
+                  sourceFormat: o["source_format"]?.stringValue ?? "text")
+        status = o["status"]?.stringValue ?? "report"
+        agency = o["agency"]?.stringValue
+        year = o["year"]?.intValue
+        activeFormat = o["format"]?["active"]?.stringValue
+        applyFormat = o["format"]?["apply"]?.stringValue
+        periodStart = o["period"]?["start"]?.stringValue
+        periodEnd = o["period"]?["end"]?.stringValue
+        published = o["published"]?.stringValue
+        sections = (o["sections"]?.arrayValue ?? []).compactMap(\.stringValue)
+        for (k, v) in o["values"]?.objectValue ?? [:] {
+            if case .number(let n) = v { values[k] = Quantity(n) } else { values[k] = .some(nil) }
+        }
+        for (k, v) in o["provenance"]?.objectValue ?? [:] {
+            provenance[k] = Provenance(line: v["line"]?.intValue ?? 0, text: v["text"]?.stringValue ?? "")
+        }
+        findings = (o["findings"]?.arrayValue ?? []).map(Finding.init(json:))
+    }
+}

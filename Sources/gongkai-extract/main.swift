@@ -1,0 +1,27 @@
+import GongkaiCore
+
+let usage = """
+usage: gongkai-extract < normalized.ndjson > reports.ndjson
+
+Reads gongkai.normalized/1 records on stdin and writes one gongkai.report/1
+record per document on stdout: agency, year, table formats, statistical period,
+publication date, every cell of the three standard tables by metric id (null for
+a blank cell), each value's provenance (line and raw text), and the per-report
+findings. Error records pass through unchanged.
+
+options:
+  -h, --help   show this help
+
+exit codes: 0 ok; 2 finished, some records carry an error; 1 could not run.
+"""
+
+Stage.run(name: "gongkai-extract", usage: usage) { args in
+    guard args.positionals.isEmpty else { throw StageFailure("gongkai-extract reads stdin and takes no arguments (see --help)") }
+    var reader = LineReader()
+    var stream = RecordStream()
+    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-extract") { record in
+        _ = try Schema.require(record, oneOf: [Schema.normalized], stage: "gongkai-extract")
+        return .record(Extractor.extract(try NormalizedDocument(json: record)).json)
+    }
+    return stream.errorRecords > 0 ? .finishedWithErrors : .ok
+}

@@ -1,0 +1,27 @@
+import GongkaiCore
+
+let usage = """
+usage: gongkai-normalize < documents.ndjson > normalized.ndjson
+
+Reads gongkai.document/1 records on stdin and writes one gongkai.normalized/1
+record per document on stdout: the text as lines of cells (NFKC, markup and page
+numbers removed, tab-, pipe- and space-aligned tables split into cells), each line
+with its number in the decoded text. Error records pass through unchanged.
+
+options:
+  -h, --help   show this help
+
+exit codes: 0 ok; 2 finished, some records carry an error; 1 could not run
+(a malformed input line is reported with its line number).
+"""
+
+Stage.run(name: "gongkai-normalize", usage: usage) { args in
+    guard args.positionals.isEmpty else { throw StageFailure("gongkai-normalize reads stdin and takes no arguments (see --help)") }
+    var reader = LineReader()
+    var stream = RecordStream()
+    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize") { record in
+        _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
+        return .record(Normalizer.normalize(try Document(json: record)).json)
+    }
+    return stream.errorRecords > 0 ? .finishedWithErrors : .ok
+}

@@ -1,0 +1,39 @@
+import Testing
+@testable import GongkaiCore
+
+@Suite struct NormalizeTests {
+    func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }
+
+    @Test func fullWidthAndSpacesBetweenCJKAndDigits() {
+        #expect(cells("统计自 ２０２１ 年 1 月 1 日至 2021 年 12 月 28 日") == ["统计自2021年1月1日至2021年12月28日"])
+        #expect(cells("（一）　予以公开") == ["(一)予以公开"])
+        #expect(cells("0 0 0") == ["0 0 0"])  // spaces between numbers stay
+    }
+
+    @Test func tabsKeepEmptyCellsInPlace() {
+        #expect(cells("一、本年新收\t\t0\t\t5\t") == ["一、本年新收", "", "0", "", "5", ""])
+    }
+
+    @Test func markdownTablesHeadingsAndEmphasis() {
+        #expect(cells("| 规章 | 0 | 1 \\| 2 |") == ["规章", "0", "1 | 2"])
+        #expect(cells("|---|:---:|---|") == nil)
+        #expect(cells("## **二、主动公开政府信息情况**") == ["二、主动公开政府信息情况"])
+        #expect(cells("见<http://www.example.gov.cn>") == ["见http://www.example.gov.cn"])
+    }
+
+    @Test func layoutColumnsSplitOnSpaceRuns() {
+        #expect(cells("  规章      2     0    7") == ["规章", "2", "0", "7"])
+    }
+
+    @Test func pageFurnitureIsDropped() {
+        for s in ["— 3 —", "-1-", "- 12 -", "第 3 页", "第3页共10页"] { #expect(cells(s) == nil, "\(s)") }
+        #expect(cells("3") == ["3"])  // a bare number may be a table value: kept
+    }
+
+    @Test func lineNumbersFollowTheDecodedText() {
+        let doc = Document(path: "x.txt", bytes: 0, sha256: nil, format: "text", encoding: "utf-8",
+                           text: "标题\r\n\r\n— 1 —\n正文\r末行")
+        #expect(Normalizer.normalize(doc).lines == [Line(number: 1, cells: ["标题"]), Line(number: 4, cells: ["正文"]),
+                                                     Line(number: 5, cells: ["末行"])])
+    }
+}

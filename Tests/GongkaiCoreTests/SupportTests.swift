@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import GongkaiCore
+
+@Suite struct SHA256Tests {
+    // FIPS 180-4 / NIST example vectors.
+    @Test func fipsVectors() {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8))
+                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+        #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func incrementalUpdatesEqualOneShot() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for split in [0, 1, 55, 56, 63, 64, 65, 127, 500, 999] {
+            var h = SHA256()
+            h.update(Array(data[..<split]))
+            h.update(Array(data[split...]))
+            #expect(h.finalizeHex() == SHA256.hex(data), "split at \(split)")
+        }
+    }
+}
+
+@Suite struct JSONTests {
+    @Test func writesSortedKeysWithoutEscapedSlashes() {
+        let v = JSON.object(["b": .int(1), "a": .string("x/y"), "c": .array([.null, .bool(true), .number("2.58")])])
+        #expect(v.serialized == #"{"a":"x/y","b":1,"c":[null,true,2.58]}"#)
+    }
+
+    @Test func escapesControlCharactersAndQuotes() {
+        #expect(JSON.string("a\"b\\c\nd\te\u{1}").serialized == #""a\"b\\c\nd\te\u0001""#)
+    }
+
+    @Test func roundTripsChineseAndEscapes() throws {
+        let text = #"{"path":"报告 \"甲\".txt","n":-12.50,"u":"\u6d77\ud83d\ude00","e":[],"o":{}}"#
+        let v = try JSON.parse(text)
+        #expect(v["path"]?.stringValue == "报告 \"甲\".txt")
+        #expect(v["n"] == .number("-12.50"))  // number text is kept as written
+        #expect(v["u"]?.stringValue == "海😀")
+        #expect(try JSON.parse(v.serialized) == v)
+    }
+
+    @Test func rejectsMalformedInputWithPosition() {
+        for bad in ["{\"a\":}", "[1,2", "{\"a\" 1}", "nul", "\"abc", "{\"a\":1}x", "[01x]", "\"\\ud800\""] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try JSON.parse(bad) }
+        }
+        do {
+            _ = try JSON.parse("{\"a\":tru}")
+            Issue.record("should not parse")
+        } catch let e as JSONParseError {
+            #expect(e.offset == 5)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func refusesAbsurdNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParseError.self) { try JSON.parse(deep) }
+    }
+}
+
+@Suite struct NDJSONTests {
+    func reader(for text: String) throws -> (LineReader, URL) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-ndjson-\(UUID().uuidString)")
+        try Data(text.utf8).write(to: url)
+        let fd = open(url.path, O_RDONLY)
+        return (LineReader(fd: fd), url)
+    }
+
+    @Test func readsRecordsAndSkipsBlankLines() throws {
+        var (r, url) = try reader(for: "{\"a\":1}\n\n{\"a\":2}\r\n{\"a\":3}")  // last line without newline
+        defer { close(r.fd); try? FileManager.default.removeItem(at: url) }
+        var got: [Int] = []
+        while let (rec, _) = try r.nextRecord() { got.append(rec["a"]?.intValue ?? -1) }
+        #expect(got == [1, 2, 3])
+    }
+
+    @Test func malformedLineNamesItsLineNumber() throws {
+        var (r, url) = try reader(for: "{\"a\":1}\n{\"a\":2}\n{\"a\": oops}\n{\"a\":4}\n")
+        defer { close(r.fd); try? FileManager.default.removeItem(at: url) }
+        _ = try r.nextRecord()
+        _ = try r.nextRecord()
+        do {
+            _ = try r.nextRecord()
+            Issue.record("a malformed line must throw")
+        } catch let e as NDJSONError {
+            #expect(e.line == 3)
+            #expect(e.description.contains("input line 3"))
+            #expect(e.description.contains("malformed JSON"))
+        }
+    }
+
+    @Test func truncatedLastLineIsAnError() throws {
+        var (r, url) = try reader(for: "{\"a\":1}\n{\"a\":2,\"b\":[1,")
+        defer { close(r.fd); try? FileManager.default.removeItem(at: url) }
+        _ = try r.nextRecord()
+        #expect(throws: NDJSONError.self) { _ = try r.nextRecord() }
+    }
+
+    @Test func nonObjectLineIsAnError() throws {
+        var (r, url) = try reader(for: "[1,2]\n")
+        defer { close(r.fd); try? FileManager.default.removeItem(at: url) }
+        #expect(throws: NDJSONError.self) { _ = try r.nextRecord() }
+    }
+
+    @Test func longLinesAcrossReadBlocks() throws {
+        let big = String(repeating: "海", count: 700_000)  // 2.1 MB, more than two read blocks
+        var (r, url) = try reader(for: "{\"t\":\"\(big)\"}\n{\"t\":\"x\"}\n")
+        defer { close(r.fd); try? FileManager.default.removeItem(at: url) }
+        #expect(try r.nextRecord()?.json["t"]?.stringValue?.count == 700_000)
+        #expect(try r.nextRecord()?.json["t"]?.stringValue == "x")
+        #expect(try r.nextRecord() == nil)
+    }
+}
+
+@Suite struct QuantityTests {
+    @Test func parsesAndPrintsExactly() {
+        #expect(Quantity("2.58")?.description == "2.58")
+        #expect(Quantity("+173")?.description == "173")
+        #expect(Quantity("-2")?.description == "-2")
+        #expect(Quantity("7.50")?.description == "7.5")
+        #expect(Quantity("0.05")?.description == "0.05")
+        #expect(Quantity("-0.5")?.description == "-0.5")
+        #expect(Quantity("abc") == nil)
+        #expect(Quantity("1.2.3") == nil)
+        #expect(Quantity("") == nil)
+        #expect(Quantity("99999999999999999999") == nil)  // beyond Int64: refused, never trapped
+    }
+
+    @Test func sumsAndConvertsWithoutRounding() {
+        let a = Quantity("0.1")!, b = Quantity("0.2")!
+        #expect(a.adding(b) == Quantity("0.3"))
+        #expect(Quantity("251000")!.dividedByPowerOfTen(4) == Quantity("25.1"))
+        #expect(Quantity("75394432.52")!.dividedByPowerOfTen(4)?.description == "7539.443252")
+        #expect(Quantity(Int(Int64.max)).adding(Quantity(1)) == nil)
+        #expect(Quantity.sum([Quantity(1), Quantity(2), Quantity("3.5")!]) == Quantity("6.5"))
+    }
+}
