@@ -30,6 +30,74 @@ enum ActiveTable {
         return (guess, guess == "2019" ? c19 : c21)
     }
 
+    /// Column keys as printed, for headers flattened into one cell; longest first.
+    static let columnPhrases: [(key: String, column: Column)] = Catalog.activeColumns
+        .map { (Labels.key($0.label), Column(id: $0.id, format: $0.format, unit: $0.unit, label: $0.label)) }
+        .sorted { $0.0.count > $1.0.count }
+
+    /// The columns a header line names, left to right (empty when it is no header).
+    static func headerColumns(_ line: Line, variants: inout TableResult) -> [Column] {
+        let cells = line.cells.filter { !$0.withoutSpaces.isEmpty }
+        if cells.count > 1 {
+            var columns: [Column] = []
+            for cell in cells {
+                let key = Labels.key(cell)
+                if key.isEmpty || key == "信息内容" { continue }
+                if let m = columnMatcher.match(cell) {
+                    columns.append(m.payload)
+                    if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }
+                }
+            }
+            return columns
+        }
+        // One cell: `信息内容本年制发件数本年废止件数现行有效件数`.
+        guard let cell = cells.first else { return [] }
+        var key = Labels.key(cell)
+        if key.hasPrefix("信息内容") { key.removeFirst(4) }
+        if key.isEmpty { return [] }
+        if let m = columnMatcher.match(key) {
+            if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }
+            return [m.payload]
+        }
+        var found: [(offset: Int, column: Column)] = []
+        var taken = [Bool](repeating: false, count: key.count)
+        let chars = Array(key)
+        for (phrase, column) in columnPhrases {
+            let p = Array(phrase)
+            var i = 0
+            while i + p.count <= chars.count {
+                if !taken[i] && Array(chars[i..<(i + p.count)]) == p && !taken[i + p.count - 1] {
+                    for j in i..<(i + p.count) { taken[j] = true }
+                    found.append((i, column))
+                    i += p.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        // Only a header if its words are nearly all column labels.
+        let covered = taken.filter { $0 }.count
+        guard !found.isEmpty, covered * 10 >= chars.count * 8 else { return [] }
+        return found.sorted { $0.offset < $1.offset }.map(\.column)
+    }
+
+    /// Values run onto the row label (`规章 000`, `行政许可2293`): read when the
+    /// tokens give exactly one reading; no identity relates these columns.
+    static func runTogether(_ tokens: [String], columns: Int, units: [String]) -> ([CellValue]?, String) {
+        let t = tokens.filter { !$0.isEmpty }
+        if t.isEmpty { return (nil, "") }
+        if t.count == columns {
+            let parsed = t.enumerated().map { CellValue.parse($0.element, unit: units[$0.offset]) }
+            if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return (parsed, "") }
+        }
+        if let all = DigitSplit.splits(t, count: columns) {
+            if all.count == 1 { return (all[0].map { .number(Quantity(Int($0)), raw: t.joined(separator: " ")) }, "") }
+            if all.isEmpty { return (nil, "的数字无法分成\(columns)列") }
+            return (nil, "的数字连写，有\(all.count)种分法，本表没有可用的勾稽关系确定各列")
+        }
+        return (nil, "的数字连写，无法确定各列")
+    }
+
     static func extract(_ lines: ArraySlice<Line>, yearGuess: Int?) -> TableResult {
         var result = TableResult()
         var header: [Column]?
@@ -41,15 +109,7 @@ enum ActiveTable {
         for line in lines {
             let cells = line.cells
             // A header line: column labels of the format.
-            var columns: [Column] = []
-            for cell in cells {
-                let key = Labels.key(cell)
-                if key.isEmpty || key == "信息内容" { continue }
-                if let m = columnMatcher.match(cell) {
-                    columns.append(m.payload)
-                    if m.quality == .variant { result.variant(cell, m.payload.label, line: line.number) }
-                }
-            }
+            let columns = headerColumns(line, variants: &result)
             if !columns.isEmpty {
                 header = columns
                 var votes: [String: Int] = [:]
@@ -85,18 +145,30 @@ enum ActiveTable {
             result.present = true
             readRows[row.id] = (row, format)
             result.declare(row.columns(format).map { "\(row.id).\($0)" })
-            switch RowFit.fit(valueCells, columns: columnIDs.count, unit: { units[$0] }) {
-            case .empty:
-                continue
-            case .fitted(let values):
+            let structural = cells.dropFirst(first + 1).contains { !$0.withoutSpaces.isEmpty }
+            let values: [CellValue]?
+            var reason = ""
+            if structural || columnIDs.count == 1 {
+                switch RowFit.fit(valueCells, columns: columnIDs.count, unit: { units[$0] }) {
+                case .empty: values = nil
+                case .fitted(let v): values = v
+                case .tooMany: values = nil; reason = "数字多于表头的列数"
+                case .tooFew: values = nil; reason = "数字少于表头的列数，无法确定空缺的是哪一列"
+                }
+            } else {
+                (values, reason) = runTogether(trailing, columns: columnIDs.count, units: units)
+            }
+            if let values {
                 for (i, columnID) in columnIDs.enumerated() where row.columns(format).contains(columnID) {
                     result.set("\(row.id).\(columnID)", values[i], line: line.number)
                 }
-            case .tooMany:
+            } else if !reason.isEmpty {
+                let ids = row.columns(format).map { "\(row.id).\($0)" }
+                for id in ids { result.provenance[id] = Provenance(line: line.number, text: trailing.joined(separator: " ")) }
                 result.findings.append(Finding(
                     check: "ambiguous_cells", severity: .warning,
-                    message: "第二部分“\(standard)”一行的数字多于表头的列数，无法确定各数字所属的列，已留空",
-                    cells: row.columns(format).map { "\(row.id).\($0)" }, line: line.number))
+                    message: "第二部分“\(standard)”一行\(reason)（\(valueCells.filter { !$0.isEmpty }.joined(separator: " "))），已留空",
+                    cells: ids, line: line.number))
             }
         }
         guard result.present else { return result }

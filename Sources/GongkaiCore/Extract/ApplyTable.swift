@@ -49,22 +49,37 @@ enum ApplyTable {
         return out
     }
 
-    static func extract(_ lines: ArraySlice<Line>) -> TableResult {
-        var result = TableResult()
-        var rows: [String: (cells: [CellValue], line: Int)] = [:]
-        var started = false
-        var inOtherGroup = false
-        var sawSubRows = false
-        var pending: (id: String, line: Int)?
-        var orphans: [(line: Int, text: String)] = []
-        var ambiguousRows: [(id: String, line: Int)] = []
+    /// What one line of the table region holds.
+    enum Event {
+        /// A row label with its value cells (`structural`: separated by tabs or pipes;
+        /// otherwise tokens whose digits may have been run together).
+        case labeled(id: String, cells: [String], structural: Bool, line: Int)
+        /// A row label with no values on its line.
+        case labelOnly(id: String, line: Int)
+        /// Numbers with no label.
+        case unlabeled(cells: [String], structural: Bool, line: Int)
+    }
 
+    /// How a row's cells were read.
+    enum Reading {
+        case cells([CellValue], line: Int)
+        /// Run-together digits: every reading of them as seven numbers.
+        case candidates([[Int64]], raw: String, line: Int)
+        /// Numbers whose columns cannot be told: left blank and reported.
+        case ambiguous(line: Int, reason: String)
+    }
+
+    static let subRows: Set<String> = ["apply.other.no_correction", "apply.other.unpaid_fee", "apply.other.other"]
+
+    static func events(_ lines: ArraySlice<Line>, variants: inout TableResult) -> [Event] {
+        var out: [Event] = []
+        var inOtherGroup = false
         for line in lines {
             if isHeader(line) { continue }
             let found = hits(in: line)
-            // The rightmost label names the row; labels to its left are its groups.
             var rowHit: Hit?
             for hit in found.reversed() {
+                // The rightmost label names the row; labels to its left are its groups.
                 if case .row(let id) = hit.label {
                     if id == "apply.other.other" && !inOtherGroup && !hit.printed.withoutSpaces.hasPrefix("3") { continue }
                     rowHit = hit
@@ -74,75 +89,163 @@ enum ApplyTable {
             for hit in found {
                 if hit.quality == .variant {
                     switch hit.label {
-                    case .row(let id), .group(let id): result.variant(hit.printed, canonicalLabel[id] ?? id, line: line.number)
+                    case .row(let id), .group(let id): variants.variant(hit.printed, canonicalLabel[id] ?? id, line: line.number)
                     }
                 }
                 if case .group = hit.label { inOtherGroup = false }
-                if case .row(let id) = hit.label, id == "apply.other" { inOtherGroup = true }
+                if case .row(let id) = hit.label, id == "apply.other" || subRows.contains(id) { inOtherGroup = true }
             }
-            guard let hit = rowHit, case .row(let id) = hit.label else {
-                // Numbers with no label: the values of a row whose label stood alone.
-                let values = line.cells.filter { !$0.withoutSpaces.isEmpty }
-                if started, !values.isEmpty, values.allSatisfy(CellValue.isValueLike),
-                   values.contains(where: { CellValue.parse($0).quantity != nil }) {
-                    if let p = pending, case .fitted(let cells) = RowFit.fit(line.cells, columns: 7) {
-                        rows[p.id] = (cells, line.number)
-                        pending = nil
-                    } else {
-                        orphans.append((line.number, line.text))
-                    }
+            if let hit = rowHit, case .row(let id) = hit.label {
+                let after = Array(line.cells.dropFirst(hit.cellIndex + 1))
+                let structural = after.contains { !$0.withoutSpaces.isEmpty }
+                if structural {
+                    out.append(.labeled(id: id, cells: hit.trailing + after, structural: true, line: line.number))
+                } else if !hit.trailing.isEmpty {
+                    out.append(.labeled(id: id, cells: hit.trailing, structural: false, line: line.number))
+                } else {
+                    out.append(.labelOnly(id: id, line: line.number))
                 }
                 continue
             }
-            if id == "apply.received" { started = true }
-            guard started else { continue }
-            if id.hasPrefix("apply.other.") { inOtherGroup = true; sawSubRows = true }
-            let valueCells = hit.trailing + line.cells.dropFirst(hit.cellIndex + 1)
-            if rows[id] != nil { continue }  // the first reading of a row stands
-            switch RowFit.fit(valueCells, columns: 7) {
-            case .empty:
-                pending = (id, line.number)
-                rows[id] = ([CellValue](repeating: .blank(raw: ""), count: 7), line.number)
-            case .fitted(let cells):
-                pending = nil
-                rows[id] = (cells, line.number)
-            case .tooMany:
-                pending = nil
-                ambiguousRows.append((id, line.number))
-                rows[id] = ([CellValue](repeating: .blank(raw: ""), count: 7), line.number)
+            let values = line.cells.filter { !$0.withoutSpaces.isEmpty }
+            guard !values.isEmpty, found.isEmpty || values.allSatisfy(CellValue.isValueLike) else { continue }
+            // A value row may still carry a fragment of its label (`行政机关不再处理其政…`).
+            var cells = line.cells
+            while let first = cells.first, !first.withoutSpaces.isEmpty, !CellValue.isValueLike(first) { cells.removeFirst() }
+            while let first = cells.first, first.withoutSpaces.isEmpty, cells.count > 7 { cells.removeFirst() }
+            guard cells.allSatisfy(CellValue.isValueLike),
+                  cells.contains(where: { CellValue.parse($0).quantity != nil }) else { continue }
+            if cells.count == 1 {
+                out.append(.unlabeled(cells: cells[0].split(separator: " ").map(String.init), structural: false, line: line.number))
+            } else {
+                out.append(.unlabeled(cells: cells, structural: true, line: line.number))
+            }
+        }
+        return out
+    }
+
+    /// Reads one row's cells: tab/pipe cells fitted to the seven columns, or
+    /// run-together tokens split into every possible seven numbers.
+    static func read(_ cells: [String], structural: Bool, line: Int) -> Reading {
+        if structural {
+            switch RowFit.fit(cells, columns: 7) {
+            case .fitted(let v): return .cells(v, line: line)
+            case .empty: return .ambiguous(line: line, reason: "没有数字")
+            case .tooMany: return .ambiguous(line: line, reason: "数字多于7列")
+            case .tooFew: return .ambiguous(line: line, reason: "数字少于7列，无法确定空缺的是哪几列")
+            }
+        }
+        let tokens = cells.filter { !$0.isEmpty }
+        if tokens.count == 7 {
+            let parsed = tokens.map { CellValue.parse($0) }
+            if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return .cells(parsed, line: line) }
+        }
+        if let all = DigitSplit.splits(tokens, count: 7) {
+            if all.isEmpty { return .ambiguous(line: line, reason: "数字连写，无法分成7列") }
+            if all.count == 1 { return .cells(all[0].map { .number(Quantity(Int($0)), raw: tokens.joined(separator: " ")) }, line: line) }
+            return .candidates(all, raw: tokens.joined(separator: " "), line: line)
+        }
+        return .ambiguous(line: line, reason: "数字连写，可能的分法过多")
+    }
+
+    static func extract(_ lines: ArraySlice<Line>) -> TableResult {
+        var result = TableResult()
+        let events = events(lines, variants: &result)
+
+        // The format, from the labels present anywhere in the table.
+        var labelsSeen = Set<String>()
+        var started = false
+        for e in events {
+            switch e {
+            case .labeled(let id, _, _, _), .labelOnly(let id, _): labelsSeen.insert(id)
+            case .unlabeled: break
+            }
+        }
+        started = labelsSeen.contains("apply.received")
+        guard started || labelsSeen.count >= 3 else { return result }
+        let sawSubRows = !labelsSeen.isDisjoint(with: subRows)
+        let format = sawSubRows || !labelsSeen.contains("apply.other") ? "2021" : "2019"
+        let order = Catalog.applyRows(format: format).map(\.id)
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var labelOnly = Set<String>()
+        for e in events { if case .labelOnly(let id, _) = e { labelOnly.insert(id) } }
+
+        // Rows in text order; a value row without a label belongs to the next row of the
+        // table after the last one read, when that row's label stands alone somewhere.
+        var readings: [String: Reading] = [:]
+        var last = -1
+        var orphans: [(line: Int, text: String)] = []
+        var begun = false
+        for e in events {
+            switch e {
+            case .labeled(let id, let cells, let structural, let line):
+                if id == "apply.received" { begun = true }
+                guard begun || !started, let p = position[id] else { continue }
+                if readings[id] == nil { readings[id] = read(cells, structural: structural, line: line) }
+                last = p
+            case .labelOnly(let id, _):
+                if id == "apply.received" { begun = true }
+            case .unlabeled(let cells, let structural, let line):
+                guard begun || !started else { continue }
+                let next = last + 1
+                if next < order.count, readings[order[next]] == nil, labelOnly.contains(order[next]) {
+                    readings[order[next]] = read(cells, structural: structural, line: line)
+                    last = next
+                } else {
+                    orphans.append((line, cells.joined(separator: " ")))
+                }
             }
         }
 
-        guard started || rows.count >= 3 else { return result }
         result.present = true
-        // (六)其他处理 heads three sub-rows in 2021 and is a row itself in 2019.
-        let format: String
-        if sawSubRows {
-            format = "2021"
-        } else if rows["apply.other"] != nil {
-            format = "2019"
-        } else {
-            format = "2021"
-        }
         result.format = format
         let ids = Catalog.applyMetrics(format: format)
         result.declare(ids)
+
+        // Run-together rows: keep only what the table's identities pin down.
+        var known: [String: Int64?] = [:]
+        var unknowns: [DigitSplit.Unknown] = []
+        var candidateRows: [(id: String, raw: String, line: Int)] = []
         for row in Catalog.applyRows(format: format) {
-            guard let r = rows[row.id] else { continue }
-            for (c, column) in Catalog.applicantColumns.enumerated() {
-                result.set(row.metric(column.id), r.cells[c], line: r.line)
+            let cellIDs = Catalog.applicantColumns.map { row.metric($0.id) }
+            switch readings[row.id] {
+            case .cells(let values, let line)?:
+                for (id, v) in zip(cellIDs, values) {
+                    result.set(id, v, line: line)
+                    known[id] = v.quantity.flatMap { $0.isInteger ? Int64($0.mantissa) : nil }
+                }
+            case .candidates(let all, let raw, let line)?:
+                unknowns.append(DigitSplit.Unknown(ids: cellIDs, candidates: all))
+                candidateRows.append((row.id, raw, line))
+            case .ambiguous(let line, let reason)?:
+                result.findings.append(Finding(
+                    check: "ambiguous_cells", severity: .warning,
+                    message: "第三部分“\(row.label)”一行\(reason)，已留空",
+                    cells: cellIDs, line: line))
+                for id in cellIDs { result.provenance[id] = Provenance(line: line, text: "") }
+            case nil:
+                continue
             }
         }
-        if sawSubRows, let r = rows["apply.other"], r.cells.contains(where: { $0.quantity != nil }) {
-            // A (六) line with its own numbers above the 2021 sub-rows: not a cell of the 2021 table.
-            orphans.append((r.line, "(六)其他处理"))
-        }
-        for (id, line) in ambiguousRows {
-            let cells = Catalog.applicantColumns.map { "\(id).\($0.id)" }
-            result.findings.append(Finding(
-                check: "ambiguous_cells", severity: .warning,
-                message: "第三部分“\(canonicalLabel[id] ?? id)”一行的数字多于7列，无法确定各数字所属的列，已留空",
-                cells: cells, line: line))
+        if !unknowns.isEmpty {
+            let agreed = DigitSplit.solve(known: known, unknowns: unknowns, identities: identities(format: format))
+            for (u, row) in zip(unknowns, candidateRows) {
+                var unresolved: [String] = []
+                for id in u.ids {
+                    if let v = agreed[id] {
+                        result.set(id, .number(Quantity(Int(v)), raw: row.raw), line: row.line)
+                    } else {
+                        unresolved.append(id)
+                        result.provenance[id] = Provenance(line: row.line, text: row.raw)
+                    }
+                }
+                if !unresolved.isEmpty {
+                    result.findings.append(Finding(
+                        check: "ambiguous_cells", severity: .warning,
+                        message: "第三部分“\(canonicalLabel[row.id] ?? row.id)”一行的数字连写为“\(row.raw)”，表内勾稽关系不能唯一确定其中\(unresolved.count)个单元格，已留空",
+                        cells: unresolved, line: row.line))
+                }
+            }
         }
         for o in orphans {
             result.findings.append(Finding(
@@ -152,5 +255,20 @@ enum ApplyTable {
         }
         for id in ids where result.values[id] == .some(nil) { result.blanks.append(id) }
         return result
+    }
+
+    /// The table's own identities: each row's 总计, 一+二 = 三(七)+四 and 三(七) = Σ results, per column.
+    static func identities(format: String) -> [DigitSplit.Identity] {
+        var out: [DigitSplit.Identity] = []
+        let parts = Catalog.applicantColumns.dropLast().map(\.id)
+        for row in Catalog.applyRows(format: format) {
+            out.append(.init(left: parts.map { row.metric($0) }, right: [row.metric("total")]))
+        }
+        let results = Catalog.resultRows(format: format)
+        for c in Catalog.applicantColumns.map(\.id) {
+            out.append(.init(left: ["apply.received.\(c)", "apply.carried_over.\(c)"], right: ["apply.total.\(c)", "apply.carried_forward.\(c)"]))
+            out.append(.init(left: results.map { $0.metric(c) }, right: ["apply.total.\(c)"]))
+        }
+        return out
     }
 }

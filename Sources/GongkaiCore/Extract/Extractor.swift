@@ -6,7 +6,8 @@ public enum Extractor {
 
     public static func extract(_ doc: NormalizedDocument) -> Report {
         var report = Report(path: doc.path, sha256: doc.sha256, bytes: doc.bytes, sourceFormat: doc.format)
-        let lines = doc.lines
+        // Flattened tables (crawled pages) are cut back into rows first.
+        let lines = Segmenter.segment(doc.lines)
         let starts = Metadata.sectionStarts(lines)
 
         // Metadata.

@@ -53,6 +53,9 @@ enum RowFit {
         case empty
         /// More numbers than columns: which belongs where is not known.
         case tooMany([CellValue])
+        /// Fewer cells than columns with numbers among them: which columns are
+        /// missing is not known.
+        case tooFew([CellValue])
     }
 
     static func fit(_ cells: [String], columns: Int, unit: (Int) -> String = { _ in "件" }) -> Outcome {
@@ -62,6 +65,7 @@ enum RowFit {
         while raw.count > columns, let first = raw.first, CellValue.parse(first).isBlank { raw.removeFirst() }
         var parsed = raw.enumerated().map { CellValue.parse($0.element, unit: unit(min($0.offset, columns - 1))) }
         if parsed.count > columns { return .tooMany(parsed) }
+        if parsed.count < columns && parsed.contains(where: { !$0.isBlank }) { return .tooFew(parsed) }
         while parsed.count < columns { parsed.append(.blank(raw: "")) }
         return .fitted(parsed)
     }

@@ -1,0 +1,145 @@
+/// Crawled pages flatten a whole report into one line: headings, table labels and
+/// numbers run together (`…申请数量640020470二、上年结转…`). Before the tables are
+/// read, such lines are cut back into rows at the labels the standard prints: the
+/// section headings, `第二十条第(X)项`, each table's row labels. A cut keeps the
+/// line number it came from, so provenance still points at the source line.
+enum Segmenter {
+    /// Where a cut goes: a phrase (spaces ignored) and the numbering that may precede it.
+    struct Anchor {
+        var phrase: String
+        /// Numbering printed before the phrase that belongs to it (`2.`, `(一)`, `三、`).
+        var numbering: [String]
+        /// A generic phrase (`其他`, `总计`) only counts with its numbering in front.
+        var needsNumbering: Bool
+        /// Also cut after the phrase (a heading followed by prose on the same line).
+        var cutAfter: Bool
+    }
+
+    static func numberings(_ n: Int) -> [String] {
+        let han = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"][n]
+        return ["\(n).", "\(n)、", "\(n),", "(\(n))", "\(n))", "(\(han))", "\(han)、"]
+    }
+
+    static let anchors: [Anchor] = {
+        var a: [Anchor] = []
+        // Section headings: the numeral is required, the words decide.
+        let headings: [(Int, [String])] = [
+            (1, ["总体情况", "概述"]), (2, ["主动公开政府信息情况", "主动公开政府信息的情况"]),
+            (3, ["收到和处理政府信息公开申请情况", "政府信息依申请公开办理情况", "依申请公开政府信息情况"]),
+            (4, ["政府信息公开行政复议、行政诉讼情况", "因政府信息公开申请行政复议、提起行政诉讼的情况", "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
+                 "政府信息公开行政复议和行政诉讼情况"]),
+            (5, ["政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进措施", "存在的主要问题和改进情况"]),
+            (6, ["其他需要报告的事项", "其他需要说明的情况", "其他需要报告的情况", "政府信息公开情况统计表"]),
+        ]
+        let han = ["", "一", "二", "三", "四", "五", "六"]
+        for (n, phrases) in headings {
+            for p in phrases { a.append(Anchor(phrase: p, numbering: ["\(han[n])、"], needsNumbering: true, cutAfter: true)) }
+        }
+        a.append(Anchor(phrase: "第二十条第", numbering: [], needsNumbering: false, cutAfter: false))
+        a.append(Anchor(phrase: "信息内容", numbering: [], needsNumbering: false, cutAfter: false))
+        for row in Catalog.activeRows {
+            a.append(Anchor(phrase: row.label, numbering: [], needsNumbering: false, cutAfter: false))
+            if row.label2019 != row.label {
+                a.append(Anchor(phrase: row.label2019, numbering: [], needsNumbering: false, cutAfter: false))
+            }
+        }
+        // Section 三's rows and groups, with the numbering the standard gives them.
+        for row in Catalog.applyRows {
+            let key = Labels.stripNumbering(row.label)
+            let number = row.label.prefix { $0.isASCIIDigit }
+            var numbering: [String] = []
+            if let n = Int(number) { numbering = numberings(n) }
+            if row.label.hasPrefix("(") || row.label.hasPrefix("一") || row.label.hasPrefix("二") || row.label.hasPrefix("四") {
+                let marker = row.label.hasPrefix("(") ? String(row.label.prefix(3)) : String(row.label.prefix(2))
+                numbering = [marker]
+            }
+            // The words before any bracket: `部分公开(区分处理的…)` is cut at `部分公开`.
+            let phrase = String(key.prefix { $0 != "(" && $0 != "“" })
+            let generic = phrase.count <= 2
+            a.append(Anchor(phrase: phrase, numbering: numbering, needsNumbering: generic, cutAfter: false))
+        }
+        for g in ["三、本年度办理结果", "(三)不予公开", "(四)无法提供", "(五)不予处理"] {
+            let marker = g.hasPrefix("(") ? String(g.prefix(3)) : String(g.prefix(2))
+            a.append(Anchor(phrase: Labels.stripNumbering(g), numbering: [marker], needsNumbering: false, cutAfter: false))
+        }
+        return a
+    }()
+
+    /// Lines this long with several labels in them are flattened tables.
+    static let longLine = 120
+
+    static func segment(_ lines: [Line]) -> [Line] {
+        var out: [Line] = []
+        out.reserveCapacity(lines.count)
+        for line in lines {
+            let text = line.cells.joined(separator: " ")
+            if line.cells.count == 1, text.count >= longLine {
+                out += cut(text).map { Line(number: line.number, cells: [$0]) }
+            } else {
+                out.append(line)
+            }
+        }
+        return out
+    }
+
+    /// The text cut before every anchor found (and after headings).
+    static func cut(_ text: String) -> [String] {
+        // Search on the text without spaces; map positions back to the original.
+        let chars = Array(text)
+        var stripped: [Character] = []
+        var origin: [Int] = []
+        for (i, c) in chars.enumerated() where !(c == " " || c == "\t" || c == "\u{3000}") {
+            stripped.append(c)
+            origin.append(i)
+        }
+        let s = String(stripped)
+        var cuts = Set<Int>()  // indices into `stripped`
+        for anchor in anchors {
+            var searchFrom = s.startIndex
+            while let r = s.range(of: anchor.phrase, range: searchFrom..<s.endIndex) {
+                searchFrom = r.upperBound
+                let start = s.distance(from: s.startIndex, to: r.lowerBound)
+                var cutAt = start
+                var numbered = false
+                for n in anchor.numbering.sorted(by: { $0.count > $1.count }) {
+                    let len = n.count
+                    if start >= len, String(stripped[(start - len)..<start]) == n {
+                        cutAt = start - len
+                        numbered = true
+                        break
+                    }
+                }
+                if anchor.needsNumbering && !numbered { continue }
+                // Inside a longer label (`规范性文件` in `行政规范性文件`): not a cut.
+                if !numbered, start > 0, isInsideLabel(stripped, start) { continue }
+                cuts.insert(cutAt)
+                if anchor.cutAfter {
+                    var end = s.distance(from: s.startIndex, to: r.upperBound)
+                    if end < stripped.count, stripped[end] == "。" || stripped[end] == ":" { end += 1 }
+                    cuts.insert(end)
+                }
+            }
+        }
+        cuts.remove(0)
+        guard !cuts.isEmpty else { return [text] }
+        var pieces: [String] = []
+        var last = 0
+        for c in cuts.sorted() where c < stripped.count {
+            let o = origin[c]
+            if o > last {
+                let piece = String(chars[last..<o]).trimmed
+                if !piece.isEmpty { pieces.append(piece) }
+            }
+            last = o
+        }
+        let tail = String(chars[last...]).trimmed
+        if !tail.isEmpty { pieces.append(tail) }
+        return pieces
+    }
+
+    /// `规范性文件` preceded by `行政`, `其他` preceded by `或`: the phrase continues a longer label.
+    static func isInsideLabel(_ s: [Character], _ start: Int) -> Bool {
+        let before = String(s[max(0, start - 2)..<start])
+        return before.hasSuffix("行政") || before.hasSuffix("或") || before.hasSuffix("的")
+    }
+}
