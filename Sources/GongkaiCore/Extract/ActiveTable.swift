@@ -90,7 +90,7 @@ enum ActiveTable {
             let parsed = t.enumerated().map { CellValue.parse($0.element, unit: units[$0.offset]) }
             if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return (parsed, "") }
         }
-        if let all = DigitSplit.splits(t, count: columns) {
+        if let all = DigitSplit.splits(DigitSplit.signTokens(t), count: columns) {
             if all.count == 1 { return (all[0].map { .number(Quantity(Int($0)), raw: t.joined(separator: " ")) }, "") }
             if all.isEmpty { return (nil, "的数字无法分成\(columns)列") }
             return (nil, "的数字连写，有\(all.count)种分法，本表没有可用的勾稽关系确定各列")

@@ -44,7 +44,25 @@ enum ApplyTable {
             guard label.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
             if let m = matcher.match(label) {
                 out.append(Hit(cellIndex: i, label: m.payload, printed: label, quality: m.quality, trailing: trailing))
+                continue
             }
+            // A group label glued to its first row (`(四)无2.没有现成信息…`): read from the row's numbering.
+            for suffix in numberedSuffixes(label) {
+                if let m = matcher.match(suffix), case .row = m.payload {
+                    out.append(Hit(cellIndex: i, label: m.payload, printed: suffix, quality: m.quality, trailing: trailing))
+                    break
+                }
+            }
+        }
+        return out
+    }
+
+    /// The tails of `label` that start at a row numbering (`2.`, `3、`) inside it.
+    static func numberedSuffixes(_ label: String) -> [String] {
+        let chars = Array(label.withoutSpaces)
+        var out: [String] = []
+        for i in 1..<max(1, chars.count - 2) where chars[i].isASCIIDigit && !chars[i - 1].isASCIIDigit {
+            if chars[i + 1] == "." || chars[i + 1] == "、" { out.append(String(chars[i...])) }
         }
         return out
     }
@@ -77,6 +95,8 @@ enum ApplyTable {
         for line in lines {
             if isHeader(line) { continue }
             let found = hits(in: line)
+            // A header row invented mid-table (`项目|本年新收件数|…|予以公开|部分公开|…`): labels, no numbers.
+            if found.count >= 3, !line.cells.contains(where: { CellValue.parse($0).quantity != nil }) { continue }
             var rowHit: Hit?
             for hit in found.reversed() {
                 // The rightmost label names the row; labels to its left are its groups.
@@ -102,6 +122,9 @@ enum ApplyTable {
                     out.append(.labeled(id: id, cells: hit.trailing + after, structural: true, line: line.number))
                 } else if !hit.trailing.isEmpty {
                     out.append(.labeled(id: id, cells: hit.trailing, structural: false, line: line.number))
+                } else if !after.isEmpty {
+                    // Empty cells after the label: a blank row, not a label waiting for its values.
+                    out.append(.labeled(id: id, cells: after, structural: true, line: line.number))
                 } else {
                     out.append(.labelOnly(id: id, line: line.number))
                 }
@@ -140,10 +163,14 @@ enum ApplyTable {
             let parsed = tokens.map { CellValue.parse($0) }
             if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return .cells(parsed, line: line) }
         }
-        if let all = DigitSplit.splits(tokens, count: 7) {
+        let raw = tokens.joined(separator: " ")
+        if let all = DigitSplit.splits(DigitSplit.signTokens(tokens), count: 7) {
             if all.isEmpty { return .ambiguous(line: line, reason: "数字连写，无法分成7列") }
-            if all.count == 1 { return .cells(all[0].map { .number(Quantity(Int($0)), raw: tokens.joined(separator: " ")) }, line: line) }
-            return .candidates(all, raw: tokens.joined(separator: " "), line: line)
+            // The row's own identity first: 总计 = the six columns.
+            let summing = all.count == 1 ? all : all.filter { $0[0..<6].reduce(0, &+) == $0[6] }
+            if summing.count == 1 { return .cells(summing[0].map { .number(Quantity(Int($0)), raw: raw) }, line: line) }
+            if summing.isEmpty { return .ambiguous(line: line, reason: "数字连写为“\(raw)”，没有一种分法使“总计”等于各列之和") }
+            return .candidates(summing, raw: raw, line: line)
         }
         return .ambiguous(line: line, reason: "数字连写，可能的分法过多")
     }
@@ -188,8 +215,11 @@ enum ApplyTable {
             case .unlabeled(let cells, let structural, let line):
                 guard begun || !started else { continue }
                 let next = last + 1
-                if next < order.count, readings[order[next]] == nil, labelOnly.contains(order[next]) {
-                    readings[order[next]] = read(cells, structural: structural, line: line)
+                let reading = read(cells, structural: structural, line: line)
+                var isRow = true
+                if case .ambiguous = reading { isRow = false }  // a stray number, not a detached row
+                if isRow, next < order.count, readings[order[next]] == nil, labelOnly.contains(order[next]) {
+                    readings[order[next]] = reading
                     last = next
                 } else {
                     orphans.append((line, cells.joined(separator: " ")))

@@ -94,7 +94,12 @@ public enum CellValue: Equatable, Sendable {
         var cut = scalars.count
         while cut > 0 {
             let v = scalars[cut - 1].value
-            if TextClass.isDigit(v) || v == 0x2E || v == 0x2C { cut -= 1 } else { break }
+            // Digits, decimal points, and signs inside the run (`35-15`).
+            if TextClass.isDigit(v) || v == 0x2E || v == 0x2C || ((v == 0x2D || v == 0x2B) && cut > 1 && TextClass.isDigit(scalars[cut - 2].value) && cut < scalars.count) {
+                cut -= 1
+            } else {
+                break
+            }
         }
         // Units after the number (`13575394432.52元`) belong to the value.
         var unitEnd = scalars.count

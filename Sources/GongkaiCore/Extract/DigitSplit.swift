@@ -7,7 +7,9 @@ enum DigitSplit {
     /// any digit boundary may be one, but no number has a leading zero.
     /// Nil when a token is not all digits or there are more than `limit` readings.
     static func splits(_ tokens: [String], count: Int, limit: Int = 200_000) -> [[Int64]]? {
-        let digits = tokens.map { Array($0.utf8) }
+        // A sign starts a number: `-18` in `2648 -18538` is the first number of its token.
+        let negative = tokens.map { $0.hasPrefix("-") }
+        let digits = tokens.map { Array($0.drop { $0 == "-" || $0 == "+" }.utf8) }
         guard !digits.isEmpty, digits.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) else { return nil }
         let totalDigits = digits.reduce(0) { $0 + $1.count }
         guard count >= tokens.count, totalDigits >= count else { return [] }
@@ -39,6 +41,7 @@ enum DigitSplit {
             for length in 1...maxLength {
                 var v: Int64 = 0
                 for i in p..<(p + length) { v = v * 10 + Int64(token[i] - 0x30) }
+                if p == 0 && negative[t] { v = -v }
                 current.append(v)
                 if p + length == token.count { walk(t + 1, 0) } else { walk(t, p + length) }
                 current.removeLast()
@@ -47,6 +50,23 @@ enum DigitSplit {
         }
         walk(0, 0)
         return overflow ? nil : out
+    }
+
+    /// Tokens cut at signs: `35-15` is `35` and `-15`; `2648-18538` is `2648` and `-18538`.
+    static func signTokens(_ tokens: [String]) -> [String] {
+        var out: [String] = []
+        for t in tokens {
+            var current = ""
+            for c in t {
+                if (c == "-" || c == "+") && !current.isEmpty {
+                    out.append(current)
+                    current = ""
+                }
+                current.append(c)
+            }
+            if !current.isEmpty { out.append(current) }
+        }
+        return out
     }
 
     /// A linear identity between cells: the sum of `left` equals the sum of `right`.

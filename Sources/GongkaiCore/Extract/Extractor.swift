@@ -1,3 +1,5 @@
+import Foundation
+
 /// Normalized document → report: metadata, the three standard tables by metric
 /// id, and the per-report checks.
 public enum Extractor {
@@ -42,6 +44,9 @@ public enum Extractor {
             guard let start else { return [] }
             let stop = (ends.compactMap { $0 } + tail + [end]).filter { $0 > start }.min() ?? end
             return lines[start..<stop]
+        }
+        if ProcessInfo.processInfo.environment["GONGKAI_DEBUG"] != nil {
+            FileHandle.standardError.write(Data("\(doc.path) starts=\(starts.mapValues { lines[$0].number }) active=\(activeStart.map { lines[$0].number } ?? -1) apply=\(applyStart.map { lines[$0].number } ?? -1) review=\(reviewStart.map { lines[$0].number } ?? -1)\n".utf8))
         }
         let active = ActiveTable.extract(region(activeStart, [applyStart, reviewStart]), yearGuess: report.year)
         let apply = ApplyTable.extract(region(applyStart, [reviewStart]))

@@ -93,6 +93,8 @@ public enum Labels {
                 if prefixed.count == 1 { return (prefixed[0].payload, .exact) }
             }
             let chars = Array(k)
+            // A fragment this short is no evidence of a label.
+            guard chars.count >= minimumPrefix else { return nil }
             var best: (score: Double, index: Int)?
             var tie = false
             for (i, c) in candidates.enumerated() {

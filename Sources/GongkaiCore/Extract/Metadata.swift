@@ -5,44 +5,92 @@ import Foundation
 enum Metadata {
     // MARK: Sections
 
-    struct SectionSpec {
-        var numeral: String
-        /// Any of these phrases makes a heading this section's.
-        var phrases: [String]
-    }
-
-    static let sections: [SectionSpec] = [
-        SectionSpec(numeral: "一", phrases: ["总体情况", "概述"]),
-        SectionSpec(numeral: "二", phrases: ["主动公开政府信息情况", "主动公开政府信息的情况", "主动公开情况"]),
-        SectionSpec(numeral: "三", phrases: ["收到和处理政府信息公开申请", "收到和处理政府信息公开", "依申请公开政府信息情况", "政府信息依申请公开情况"]),
-        SectionSpec(numeral: "四", phrases: ["行政复议、行政诉讼", "行政复议和行政诉讼", "行政复议和提起行政诉讼", "行政复议、提起行政诉讼", "被申请行政复议", "行政复议行政诉讼"]),
-        SectionSpec(numeral: "五", phrases: ["存在的主要问题", "主要问题及改进", "主要问题和改进", "存在问题及改进"]),
-        SectionSpec(numeral: "六", phrases: ["其他需要报告的事项", "其他需要说明的情况", "其他需要报告", "其他需要说明"]),
-    ]
-
     static let numerals = ["一", "二", "三", "四", "五", "六"]
 
-    /// Where each section's heading is (index into `lines`). A heading is a short
-    /// line of one cell; the numbering may be wrong or restart, so the words decide.
-    static func sectionStarts(_ lines: [Line]) -> [String: Int] {
-        var starts: [String: Int] = [:]
-        for (i, line) in lines.enumerated() {
-            let text = line.cells.filter { !$0.isEmpty }.joined().withoutSpaces
-            guard text.count <= 48, line.cells.filter({ !$0.isEmpty }).count == 1 else { continue }
-            let body = Labels.stripNumbering(text)
-            let numbered = body.count < text.count || text.hasPrefix("第")
-            for spec in sections where starts[spec.numeral] == nil {
-                guard spec.phrases.contains(where: { body.contains($0) }) else { continue }
-                // Prose ends in 。; a heading rarely does, and an unnumbered one must start with the phrase.
-                if text.hasSuffix("。") && text.count > 20 { continue }
-                if !numbered && !spec.phrases.contains(where: { body.hasPrefix($0) }) { continue }
-                // Row labels of the section 三 table are never headings.
-                if body.hasPrefix("结转下年度") || body.hasPrefix("本年") { continue }
-                starts[spec.numeral] = i
-                break
+    /// The section a heading's words name (numbering stripped), given the numeral it
+    /// carries, and how much of `body` the heading takes. The numbering in real reports
+    /// may be wrong or restart, so the words decide; weak words need the right numeral.
+    static func section(of body: String, numeral: String?) -> (section: String, length: Int)? {
+        let b = Array(body)
+        /// The shortest prefix holding every keyword, or nil.
+        func prefix(_ keywords: [String]) -> Int? {
+            var end = 0
+            for k in keywords {
+                guard let r = body.range(of: k) else { return nil }
+                end = max(end, body.distance(from: body.startIndex, to: r.upperBound))
+            }
+            return end
+        }
+        func extend(_ end: Int) -> Int {
+            let done = ["情况", "事项", "措施"]
+            let head = String(b[..<end])
+            if done.contains(where: { head.hasSuffix($0) }) { return end }
+            // Through the heading's closing word (`…改进` + `情况`), never past a sentence or number.
+            var i = end
+            while i < b.count, i - end <= 16, b[i] != "。", b[i] != "，", !b[i].isASCIIDigit, b[i] != "(" {
+                for d in done where i + d.count <= b.count && String(b[i..<(i + d.count)]) == d { return i + d.count }
+                i += 1
+            }
+            return end
+        }
+        let rules: [(String, [[String]], [[String]])] = [
+            // (section, keyword sets that suffice, keyword sets that need the right numeral)
+            ("一", [["总体情况"], ["概述"]], []),
+            ("二", [["主动公开政府信息"]], [["主动公开"]]),
+            ("三", [["收到和处理"], ["依申请公开"]], [["申请"]]),
+            ("四", [["复议", "诉讼"]], []),
+            ("五", [["问题", "改进"], ["问题", "整改"], ["问题", "措施"]], []),
+            ("六", [["其他需要"]], [["其他"]]),
+        ]
+        for (section, strong, weak) in rules {
+            let sets = strong + (numeral == section ? weak : [])
+            for set in sets {
+                if let end = prefix(set), end <= 40 { return (section, extend(end)) }
             }
         }
-        return starts
+        return nil
+    }
+
+    /// Top-level numbering `一、` (or `第一部分`) at the start of `text`: the numeral and the rest.
+    static func topNumbering(_ text: String) -> (numeral: String, body: String)? {
+        guard let f = text.first else { return nil }
+        if Labels.chineseNumerals.contains(f), text.dropFirst().first == "、" {
+            return (String(f), String(text.dropFirst(2)))
+        }
+        if text.hasPrefix("第"), text.dropFirst(2).hasPrefix("部分"), let n = text.dropFirst().first {
+            return (String(n), String(text.dropFirst(4)).drop { $0 == ":" || $0 == "、" }.description)
+        }
+        return nil
+    }
+
+    /// Where each section's heading is (index into `lines`): a short line of one cell,
+    /// numbered `一、`; subsections (`(一)…`) are never section headings.
+    static func sectionStarts(_ lines: [Line]) -> [String: Int] {
+        var best: [String: (quality: Int, index: Int)] = [:]
+        for (i, line) in lines.enumerated() {
+            let cells = line.cells.filter { !$0.isEmpty }
+            guard cells.count == 1 else { continue }
+            let text = cells[0].withoutSpaces
+            guard text.count <= 60 else { continue }
+            var numeral: String?
+            var body = text
+            if let n = topNumbering(text) {
+                numeral = n.numeral
+                body = n.body
+            } else if text.hasPrefix("(") || text.hasPrefix("（") || text.first?.isASCIIDigit == true {
+                continue  // a subsection or a list item
+            }
+            guard let found = section(of: body, numeral: numeral) else { continue }
+            // Unnumbered: only a short line that is the heading and nothing more.
+            if numeral == nil {
+                guard found.length >= body.count - 1, body.count <= 30,
+                      ["情况", "事项", "措施", "概述"].contains(where: { body.hasSuffix($0) }) else { continue }
+            }
+            let quality = numeral == found.section ? 3 : (numeral == nil ? 1 : 2)
+            if let b = best[found.section], b.quality >= quality { continue }
+            best[found.section] = (quality, i)
+        }
+        return best.mapValues(\.index)
     }
 
     // MARK: Title

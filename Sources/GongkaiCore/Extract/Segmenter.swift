@@ -11,8 +11,6 @@ enum Segmenter {
         var numbering: [String]
         /// A generic phrase (`其他`, `总计`) only counts with its numbering in front.
         var needsNumbering: Bool
-        /// Also cut after the phrase (a heading followed by prose on the same line).
-        var cutAfter: Bool
     }
 
     static func numberings(_ n: Int) -> [String] {
@@ -22,25 +20,12 @@ enum Segmenter {
 
     static let anchors: [Anchor] = {
         var a: [Anchor] = []
-        // Section headings: the numeral is required, the words decide.
-        let headings: [(Int, [String])] = [
-            (1, ["总体情况", "概述"]), (2, ["主动公开政府信息情况", "主动公开政府信息的情况"]),
-            (3, ["收到和处理政府信息公开申请情况", "政府信息依申请公开办理情况", "依申请公开政府信息情况"]),
-            (4, ["政府信息公开行政复议、行政诉讼情况", "因政府信息公开申请行政复议、提起行政诉讼的情况", "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
-                 "政府信息公开行政复议和行政诉讼情况"]),
-            (5, ["政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进措施", "存在的主要问题和改进情况"]),
-            (6, ["其他需要报告的事项", "其他需要说明的情况", "其他需要报告的情况", "政府信息公开情况统计表"]),
-        ]
-        let han = ["", "一", "二", "三", "四", "五", "六"]
-        for (n, phrases) in headings {
-            for p in phrases { a.append(Anchor(phrase: p, numbering: ["\(han[n])、"], needsNumbering: true, cutAfter: true)) }
-        }
-        a.append(Anchor(phrase: "第二十条第", numbering: [], needsNumbering: false, cutAfter: false))
-        a.append(Anchor(phrase: "信息内容", numbering: [], needsNumbering: false, cutAfter: false))
+        a.append(Anchor(phrase: "第二十条第", numbering: [], needsNumbering: false))
+        a.append(Anchor(phrase: "信息内容", numbering: [], needsNumbering: false))
         for row in Catalog.activeRows {
-            a.append(Anchor(phrase: row.label, numbering: [], needsNumbering: false, cutAfter: false))
+            a.append(Anchor(phrase: row.label, numbering: [], needsNumbering: false))
             if row.label2019 != row.label {
-                a.append(Anchor(phrase: row.label2019, numbering: [], needsNumbering: false, cutAfter: false))
+                a.append(Anchor(phrase: row.label2019, numbering: [], needsNumbering: false))
             }
         }
         // Section 三's rows and groups, with the numbering the standard gives them.
@@ -56,11 +41,11 @@ enum Segmenter {
             // The words before any bracket: `部分公开(区分处理的…)` is cut at `部分公开`.
             let phrase = String(key.prefix { $0 != "(" && $0 != "“" })
             let generic = phrase.count <= 2
-            a.append(Anchor(phrase: phrase, numbering: numbering, needsNumbering: generic, cutAfter: false))
+            a.append(Anchor(phrase: phrase, numbering: numbering, needsNumbering: generic))
         }
         for g in ["三、本年度办理结果", "(三)不予公开", "(四)无法提供", "(五)不予处理"] {
             let marker = g.hasPrefix("(") ? String(g.prefix(3)) : String(g.prefix(2))
-            a.append(Anchor(phrase: Labels.stripNumbering(g), numbering: [marker], needsNumbering: false, cutAfter: false))
+            a.append(Anchor(phrase: Labels.stripNumbering(g), numbering: [marker], needsNumbering: false))
         }
         return a
     }()
@@ -113,12 +98,16 @@ enum Segmenter {
                 // Inside a longer label (`规范性文件` in `行政规范性文件`): not a cut.
                 if !numbered, start > 0, isInsideLabel(stripped, start) { continue }
                 cuts.insert(cutAt)
-                if anchor.cutAfter {
-                    var end = s.distance(from: s.startIndex, to: r.upperBound)
-                    if end < stripped.count, stripped[end] == "。" || stripped[end] == ":" { end += 1 }
-                    cuts.insert(end)
-                }
             }
+        }
+        // Section headings: `二、` followed by the words of a section, cut before and after.
+        for i in 0..<max(0, stripped.count - 2) where stripped[i + 1] == "、" && Labels.chineseNumerals.contains(stripped[i]) {
+            let window = String(stripped[(i + 2)..<min(stripped.count, i + 2 + 48)])
+            guard let found = Metadata.section(of: window, numeral: String(stripped[i])) else { continue }
+            // A table row (`四、结转下年度…`, `一、本年新收…`) is no heading.
+            if window.hasPrefix("结转") || window.hasPrefix("本年") || window.hasPrefix("上年") { continue }
+            cuts.insert(i)
+            cuts.insert(i + 2 + found.length)
         }
         cuts.remove(0)
         guard !cuts.isEmpty else { return [text] }
