@@ -15,6 +15,13 @@ enum ApplyTable {
         return Labels.Matcher(entries)
     }()
 
+    /// Labels by their numbering (`(六)` → `(六)其他处理`).
+    static let numbered: [String: [(label: String, payload: Label)]] = {
+        var out: [String: [(label: String, payload: Label)]] = [:]
+        for row in Catalog.applyRows { if let n = Labels.numbering(row.label) { out[n, default: []].append((row.label, .row(row.id))) } }
+        return out
+    }()
+
     static let canonicalLabel: [String: String] = Dictionary(
         uniqueKeysWithValues: Catalog.applyRows.map { ($0.id, $0.label) } + groups.map { ($0, $0) })
 
@@ -43,6 +50,13 @@ enum ApplyTable {
             let (label, trailing) = CellValue.splitLabel(cell)
             guard label.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
             if let m = matcher.match(label) {
+                // `(六)其他` is not `3.其他`: a printed numbering that contradicts the match points
+                // at the label with that numbering, abbreviated.
+                if let n = Labels.numbering(label), case .row(let id) = m.payload, Labels.numbering(canonicalLabel[id] ?? "") != n,
+                   let alt = numbered[n]?.first(where: { Labels.key($0.label).hasPrefix(Labels.key(label)) }) {
+                    out.append(Hit(cellIndex: i, label: alt.payload, printed: label, quality: .variant, trailing: trailing))
+                    continue
+                }
                 out.append(Hit(cellIndex: i, label: m.payload, printed: label, quality: m.quality, trailing: trailing))
                 continue
             }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Normalized document → report: metadata, the three standard tables by metric
 /// id, and the per-report checks.
 public enum Extractor {
@@ -45,9 +43,6 @@ public enum Extractor {
             let stop = (ends.compactMap { $0 } + tail + [end]).filter { $0 > start }.min() ?? end
             return lines[start..<stop]
         }
-        if ProcessInfo.processInfo.environment["GONGKAI_DEBUG"] != nil {
-            FileHandle.standardError.write(Data("\(doc.path) starts=\(starts.mapValues { lines[$0].number }) active=\(activeStart.map { lines[$0].number } ?? -1) apply=\(applyStart.map { lines[$0].number } ?? -1) review=\(reviewStart.map { lines[$0].number } ?? -1)\n".utf8))
-        }
         let active = ActiveTable.extract(region(activeStart, [applyStart, reviewStart]), yearGuess: report.year)
         let apply = ApplyTable.extract(region(applyStart, [reviewStart]))
         let review = ReviewTable.extract(region(reviewStart, []))
@@ -76,6 +71,13 @@ public enum Extractor {
             findings += ReportChecks.resultTotals(report.values, format: f)
         }
         if review.present { findings += ReportChecks.reviewTotals(report.values) }
+        // Prose: every line outside the three tables.
+        var inTables = Set<Int>()
+        for (start, table) in [(activeStart, active), (applyStart, apply), (reviewStart, review)] where table.present {
+            if let start { for i in region(start, []).indices { inTables.insert(i) } }
+        }
+        let prose = lines.indices.filter { !inTables.contains($0) }.map { lines[$0] }
+        findings += Narrative.check(prose: prose, values: report.values, applyFormat: report.applyFormat, reviewPresent: review.present)
         findings += ReportChecks.outdatedFormat(year: report.year, active: report.activeFormat, apply: report.applyFormat)
         findings += ReportChecks.missingSections(report.sections)
         findings += ReportChecks.missingTables(sections: report.sections, active: active.present, apply: apply.present, review: review.present)

@@ -33,6 +33,18 @@ public enum Labels {
         return String(t)
     }
 
+    /// The numbering a label starts with, reduced to its numeral and whether it is
+    /// bracketed: `(六)` and `（六）` → `(六`, `六、` → `六`, `3.` and `3、` → `3`; nil when none.
+    public static func numbering(_ s: String) -> String? {
+        let t = s.withoutSpaces
+        let rest = stripNumbering(t)
+        guard rest.count < t.count else { return nil }
+        let prefix = t.prefix(t.count - rest.count)
+        let numeral = prefix.filter { chineseNumerals.contains($0) || $0.isASCIIDigit }
+        guard !numeral.isEmpty else { return nil }
+        return (prefix.hasPrefix("(") || prefix.hasPrefix("（") ? "(" : "") + numeral
+    }
+
     /// The comparison form of a label: no spaces, no numbering, no punctuation.
     public static func key(_ s: String) -> String {
         String(stripNumbering(s).filter { !punctuation.contains($0) })

@@ -50,6 +50,10 @@ enum Segmenter {
         return a
     }()
 
+    /// Phrases only a standard table prints; two of them in one line make it a flattened table.
+    static let tableMarkers = ["第二十条第", "信息内容", "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "勾稽关系",
+                               "结转下年度继续办理", "结果维持", "本年制发件数", "本年新制作数量", "处理决定数量"]
+
     /// Lines this long with several labels in them are flattened tables.
     static let longLine = 120
 
@@ -79,7 +83,10 @@ enum Segmenter {
         }
         let s = String(stripped)
         var cuts = Set<Int>()  // indices into `stripped`
-        for anchor in anchors {
+        // Row labels cut only a line that holds a flattened table; prose that names
+        // 予以公开 or 行政许可 stays whole (it is read for narrative checks).
+        let isTable = tableMarkers.filter { s.contains($0) }.count >= 2
+        for anchor in anchors where isTable {
             var searchFrom = s.startIndex
             while let r = s.range(of: anchor.phrase, range: searchFrom..<s.endIndex) {
                 searchFrom = r.upperBound

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import GongkaiCore
+
+/// The shared fixtures (seeds and real reports) beside the project, when present.
+/// A user's clone has no `../shared`: these tests are then skipped with a message.
+@Suite struct SharedFixtureTests {
+    struct Case {
+        var dir: URL
+        var name: String
+    }
+
+    static func cases() -> [Case] {
+        guard Fixtures.sharedAvailable else { return [] }
+        var out: [Case] = []
+        for sub in ["seeds", "real"] {
+            let dir = Fixtures.shared.appendingPathComponent(sub)
+            out += ((try? Fixtures.cases(in: dir)) ?? []).map { Case(dir: dir, name: $0) }
+        }
+        return out
+    }
+
+    /// Every fixture: no value read wrong, no value where the expected file has none,
+    /// metadata right, every expected value we do not give explained by a finding
+    /// (the text does not pin it down, or the cell is blank in the text); and a table
+    /// of the accuracy per file.
+    @Test(.enabled(if: Fixtures.sharedAvailable, "../shared/fixtures is not here (a user's clone): skipped"))
+    func accuracyOnSharedFixtures() throws {
+        var rows: [String] = []
+        var totalCells = 0, totalRight = 0
+        for c in Self.cases() {
+            let text = try Fixtures.text(c.dir.appendingPathComponent("\(c.name).txt"))
+            let expected = try Fixtures.json(c.dir.appendingPathComponent("\(c.name).expected.json"))
+            let report = extractReport(text: text, path: "\(c.name).txt")
+            let cmp = Comparison(report: report, expected: expected)
+            totalCells += cmp.cells
+            totalRight += cmp.cellsRight
+            let explained = Set(report.findings.filter { $0.check == "ambiguous_cells" || $0.check == "blank_cells" }.flatMap(\.cells))
+            var wrongValues: [String] = []
+            var unexplained: [String] = []
+            for miss in cmp.wrong {
+                let id = String(miss.prefix { $0 != "=" })
+                switch report.values[id] {
+                case .some(.some):
+                    wrongValues.append(miss)  // a number that is not the expected one
+                case .some(.none), .none:
+                    if !explained.contains(id) { unexplained.append(miss) }
+                }
+            }
+            #expect(wrongValues.isEmpty, "\(c.name): values read wrong: \(wrongValues)")
+            #expect(unexplained.isEmpty, "\(c.name): blank without a finding saying why: \(unexplained)")
+            #expect(cmp.extra.isEmpty, "\(c.name): values the expected file does not have: \(cmp.extra)")
+            #expect(cmp.meta.isEmpty, "\(c.name): metadata \(cmp.meta)")
+            let pct = cmp.cells == 0 ? 100.0 : 100.0 * Double(cmp.cellsRight) / Double(cmp.cells)
+            rows.append(c.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + String(format: " %4d/%-4d %6.2f%%  ", cmp.cellsRight, cmp.cells, pct)
+                        + (cmp.missedFindings.isEmpty ? "" : "missed findings: " + cmp.missedFindings.joined(separator: ",")))
+        }
+        let overall = totalCells == 0 ? 100.0 : 100.0 * Double(totalRight) / Double(totalCells)
+        print("fixture accuracy (cells right / expected cells):\n" + rows.joined(separator: "\n") + "\n"
+              + "all".padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %4d/%-4d %6.2f%%", totalRight, totalCells, overall))
+        // Regression floor: what this version measured (see the README); raise it as extraction improves.
+        #expect(overall >= 97.5)
+    }
+}
