@@ -20,6 +20,8 @@ Stage.run(name: "gongkai-extract", usage: usage) { args in
     var reader = LineReader()
     var stream = RecordStream()
     try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-extract") { record in
+        // The agency alias table is for aggregate: passed on untouched.
+        if record["format"]?.stringValue == "aliases" { return .passThrough }
         _ = try Schema.require(record, oneOf: [Schema.normalized], stage: "gongkai-extract")
         return .record(Extractor.extract(try NormalizedDocument(json: record)).json)
     }

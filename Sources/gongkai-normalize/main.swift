@@ -20,6 +20,8 @@ Stage.run(name: "gongkai-normalize", usage: usage) { args in
     var reader = LineReader()
     var stream = RecordStream()
     try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize") { record in
+        // The agency alias table is for aggregate: passed on untouched.
+        if record["format"]?.stringValue == "aliases" { return .passThrough }
         _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
         return .record(Normalizer.normalize(try Document(json: record)).json)
     }

@@ -14,10 +14,11 @@ public struct Aggregator {
     }
 
     var inputs: [Input] = []
+    var agencies = Agencies()
 
     public init() {}
 
-    /// Takes one record from extract: a report, or an error record passed through.
+    /// Takes one record from extract: a report, an error record passed through, or the alias table.
     public mutating func add(_ record: [String: JSON]) throws {
         let schema = try Schema.require(record, oneOf: [Schema.report, Schema.document, Schema.normalized], stage: "gongkai-aggregate")
         if schema == Schema.report {
@@ -25,6 +26,12 @@ public struct Aggregator {
             let reason = report.status == "not_a_report" ? (report.findings.first?.message ?? "") : ""
             inputs.append(Input(path: report.path, sha256: report.sha256, bytes: report.bytes, format: report.sourceFormat,
                                 encoding: nil, status: report.status, reason: reason, report: report))
+        } else if record["format"]?.stringValue == "aliases", record["error"] == nil || record["error"] == .null {
+            agencies = Agencies(tsv: record["text"]?.stringValue ?? "")
+            let problems = agencies.problems.isEmpty ? "" : "; ignored " + agencies.problems.joined(separator: "; ")
+            inputs.append(Input(path: record["path"]?.stringValue ?? "", sha256: record["sha256"]?.stringValue,
+                                bytes: record["bytes"]?.intValue ?? 0, format: "aliases", encoding: record["encoding"]?.stringValue,
+                                status: "aliases", reason: "agency alias table: \(agencies.count) aliases\(problems)", report: nil))
         } else {
             let error = RecordError(json: record["error"])
             guard let error else {
@@ -41,10 +48,42 @@ public struct Aggregator {
     public mutating func tables() -> [Table] {
         inputs.sort { JSON.utf8Less($0.path, $1.path) }
         markDuplicates()
-        let reports = inputs.filter { $0.status == "report" }.compactMap(\.report)
-            .sorted { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
-        let findings = findingRows(reports)
-        return [summary(reports, findings: findings), inventory(), reportsTable(reports), findingsTable(findings)]
+        // Reports grouped by agency (names normalized, aliases applied), shown under one name.
+        var groups: [String: [Report]] = [:]
+        for i in inputs where i.status == "report" {
+            guard let r = i.report else { continue }
+            groups[agencies.canonicalKey(r.agency ?? ""), default: []].append(r)
+        }
+        var reports: [Report] = []
+        var crossYear: [(Report, Finding)] = []
+        for key in groups.keys.sorted(by: JSON.utf8Less) {
+            var members = groups[key]!
+            let name = displayName(members)
+            for i in members.indices { members[i].agency = members[i].agency == nil ? nil : name }
+            if !key.isEmpty { crossYear += CrossYear.checks(agency: name, reports: members) }
+            reports += members
+        }
+        reports.sort { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
+        // Same content as another file: said on the report that was kept.
+        for i in inputs where i.status == "duplicate" {
+            guard let firstPath = i.reason.components(separatedBy: "same content as ").last,
+                  let kept = reports.first(where: { $0.path == firstPath }) else { continue }
+            crossYear.append((kept, Finding(check: "duplicate_report", severity: .info,
+                                            message: "\(i.path)与本报告内容完全相同（重复文件）", actual: .string(i.path))))
+        }
+        let named = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let findings = findingRows(reports, extra: crossYear.map { (named[$0.0.path] ?? $0.0, $0.1) })
+        return [summary(reports, findings: findings), inventory(), reportsTable(reports), findingsTable(findings),
+                findingsByAgency(reports, findings)]
+    }
+
+    /// A group's name: the alias table's canonical name, else the most frequent spelling.
+    func displayName(_ members: [Report]) -> String {
+        let names = members.compactMap(\.agency)
+        for n in names { if let d = agencies.displayName(n) { return d } }
+        var counts: [String: Int] = [:]
+        for n in names { counts[n, default: 0] += 1 }
+        return counts.max { a, b in a.value < b.value || (a.value == b.value && JSON.utf8Less(b.key, a.key)) }?.key ?? ""
     }
 
     /// A file whose bytes equal an earlier file's is a duplicate of it.
@@ -107,13 +146,28 @@ public struct Aggregator {
         var finding: Finding
     }
 
-    func findingRows(_ reports: [Report]) -> [FindingRow] {
+    func findingRows(_ reports: [Report], extra: [(Report, Finding)]) -> [FindingRow] {
         var rows: [FindingRow] = []
         for r in reports { rows += r.findings.map { FindingRow(report: r, finding: $0) } }
+        rows += extra.map { FindingRow(report: $0.0, finding: $0.1) }
         return rows.sorted { a, b in
             (a.finding.severity.rank, a.report.agency ?? "", a.report.year ?? 0, a.report.path, a.finding.check, a.finding.message)
                 < (b.finding.severity.rank, b.report.agency ?? "", b.report.year ?? 0, b.report.path, b.finding.check, b.finding.message)
         }
+    }
+
+    func findingsByAgency(_ reports: [Report], _ findings: [FindingRow]) -> Table {
+        var count: [String: [Int]] = [:]  // agency → reports, error, warning, info
+        for r in reports { count[r.agency ?? "", default: [0, 0, 0, 0]][0] += 1 }
+        for f in findings { count[f.report.agency ?? "", default: [0, 0, 0, 0]][1 + f.finding.severity.rank] += 1 }
+        let rows = count.sorted { a, b in
+            (-a.value[1], -a.value[2], -a.value[3], a.key) < (-b.value[1], -b.value[2], -b.value[3], b.key)
+        }
+        return Table(name: "findings_by_agency", title: "各机关问题数 (findings by agency)",
+                     description: "How many findings each agency's reports raised, by severity; agencies with the most errors first.",
+                     columns: [.init("agency", "机关"), .init("reports", "报告数", "integer"), .init("error", "错误", "integer"),
+                               .init("warning", "警告", "integer"), .init("info", "提示", "integer")],
+                     rows: rows.map { [.string($0.key), .int($0.value[0]), .int($0.value[1]), .int($0.value[2]), .int($0.value[3])] })
     }
 
     func findingsTable(_ rows: [FindingRow]) -> Table {
@@ -145,7 +199,7 @@ public struct Aggregator {
 
     func summary(_ reports: [Report], findings: [FindingRow]) -> Table {
         var facts: [(String, String, JSON)] = []
-        let statuses = ["report", "not_a_report", "duplicate", "error"]
+        let statuses = ["report", "not_a_report", "duplicate", "error", "aliases"]
         facts.append(("files", "输入文件", .int(inputs.count)))
         for s in statuses {
             facts.append(("files_\(s)", "其中 \(s)", .int(inputs.filter { $0.status == s }.count)))

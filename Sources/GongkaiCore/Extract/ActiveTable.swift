@@ -83,19 +83,20 @@ enum ActiveTable {
 
     /// Values run onto the row label (`规章 000`, `行政许可2293`): read when the
     /// tokens give exactly one reading; no identity relates these columns.
-    static func runTogether(_ tokens: [String], columns: Int, units: [String]) -> ([CellValue]?, String) {
+    static func runTogether(_ tokens: [String], columns: Int, units: [String]) -> ([CellValue]?, String, [[Int64]]) {
         let t = tokens.filter { !$0.isEmpty }
-        if t.isEmpty { return (nil, "") }
+        if t.isEmpty { return (nil, "", []) }
         if t.count == columns {
             let parsed = t.enumerated().map { CellValue.parse($0.element, unit: units[$0.offset]) }
-            if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return (parsed, "") }
+            if parsed.allSatisfy({ $0.quantity != nil || $0.isBlank }) { return (parsed, "", []) }
         }
-        if let all = DigitSplit.splits(DigitSplit.signTokens(t), count: columns) {
-            if all.count == 1 { return (all[0].map { .number(Quantity(Int($0)), raw: t.joined(separator: " ")) }, "") }
-            if all.isEmpty { return (nil, "的数字无法分成\(columns)列") }
-            return (nil, "的数字连写，有\(all.count)种分法，本表没有可用的勾稽关系确定各列")
+        // Amounts (万元) are not counts: their digits are never split.
+        if let all = units.contains("万元") ? nil : DigitSplit.splits(DigitSplit.signTokens(t), count: columns) {
+            if all.count == 1 { return (all[0].map { .number(Quantity(Int($0)), raw: t.joined(separator: " ")) }, "", []) }
+            if all.isEmpty { return (nil, "的数字无法分成\(columns)列", []) }
+            return (nil, "的数字连写，有\(all.count)种分法，本表没有可用的勾稽关系确定各列", all)
         }
-        return (nil, "的数字连写，无法确定各列")
+        return (nil, "的数字连写，无法确定各列", [])
     }
 
     static func extract(_ lines: ArraySlice<Line>, yearGuess: Int?) -> TableResult {
@@ -156,7 +157,15 @@ enum ActiveTable {
                 case .tooFew: values = nil; reason = "数字少于表头的列数，无法确定空缺的是哪一列"
                 }
             } else {
-                (values, reason) = runTogether(trailing, columns: columnIDs.count, units: units)
+                let readings: [[Int64]]
+                (values, reason, readings) = runTogether(trailing, columns: columnIDs.count, units: units)
+                if !readings.isEmpty && readings.count <= Alternative.maxReadings {
+                    // Columns of this format only, in reading order.
+                    let keep = columnIDs.enumerated().filter { row.columns(format).contains($0.element) }
+                    result.alternatives.append(Alternative(
+                        cells: keep.map { "\(row.id).\($0.element)" },
+                        readings: readings.map { r in keep.map { r[$0.offset] } }))
+                }
             }
             if let values {
                 for (i, columnID) in columnIDs.enumerated() where row.columns(format).contains(columnID) {

@@ -272,8 +272,9 @@ enum ApplyTable {
             }
         }
         if !unknowns.isEmpty {
-            let agreed = DigitSplit.solve(known: known, unknowns: unknowns, identities: identities(format: format))
-            for (u, row) in zip(unknowns, candidateRows) {
+            let solution = DigitSplit.solve(known: known, unknowns: unknowns, identities: identities(format: format))
+            let agreed = solution.agreed
+            for (i, (u, row)) in zip(unknowns, candidateRows).enumerated() {
                 var unresolved: [String] = []
                 for id in u.ids {
                     if let v = agreed[id] {
@@ -284,6 +285,11 @@ enum ApplyTable {
                     }
                 }
                 if !unresolved.isEmpty {
+                    let positions = u.ids.enumerated().filter { agreed[$0.element] == nil }.map(\.offset)
+                    let readings = Set(solution.readings[i].map { r in positions.map { r[$0] } }).sorted { $0.lexicographicallyPrecedes($1) }
+                    if readings.count <= Alternative.maxReadings {
+                        result.alternatives.append(Alternative(cells: unresolved, readings: readings))
+                    }
                     result.findings.append(Finding(
                         check: "ambiguous_cells", severity: .warning,
                         message: "第三部分“\(canonicalLabel[row.id] ?? row.id)”一行的数字连写为“\(row.raw)”，表内勾稽关系不能唯一确定其中\(unresolved.count)个单元格，已留空",

@@ -81,14 +81,23 @@ enum DigitSplit {
         var candidates: [[Int64]]
     }
 
+    /// What the identities leave of the unknown groups.
+    struct Solution {
+        /// The value every admissible reading gives a cell.
+        var agreed: [String: Int64] = [:]
+        /// Per unknown group, the readings still admissible (all of them when none
+        /// satisfies the identities or there were too many to try).
+        var readings: [[[Int64]]] = []
+    }
+
     /// Which cells of the unknown groups every reading that satisfies the identities agrees on.
     /// - Parameters:
     ///   - known: cells already read (nil = blank; an identity with a blank term is not used).
     /// - Returns: the agreed value per cell id; cells on which the readings differ (or
     ///   when no reading satisfies the identities, or there are too many to try) are absent.
-    static func solve(known: [String: Int64?], unknowns: [Unknown], identities: [Identity], limit: Int = 2_000_000) -> [String: Int64] {
-        var agreed: [String: Int64] = [:]
-        guard !unknowns.isEmpty else { return agreed }
+    static func solve(known: [String: Int64?], unknowns: [Unknown], identities: [Identity], limit: Int = 2_000_000) -> Solution {
+        var solution = Solution()
+        guard !unknowns.isEmpty else { return solution }
         // First each group alone: identities whose unknown terms all lie in one group
         // (a row's 总计) prune its readings before any combination is tried.
         var unknowns = unknowns
@@ -112,10 +121,11 @@ enum DigitSplit {
                 }
             }
         }
+        solution.readings = unknowns.map(\.candidates)
         var product = 1
         for u in unknowns {
             product = product.multipliedReportingOverflow(by: max(1, u.candidates.count)).partialValue
-            if product > limit || u.candidates.isEmpty { return agreed }
+            if product > limit || u.candidates.isEmpty { return solution }
         }
         var values: [String: Int64?] = known
         for u in unknowns { for id in u.ids { values[id] = .some(nil) } }
@@ -164,14 +174,16 @@ enum DigitSplit {
             for id in u.ids { values[id] = .some(nil) }
         }
         walk(0)
-        guard solutions > 0 else { return agreed }
+        guard solutions > 0 else { return solution }
         for (i, u) in unknowns.enumerated() {
-            let readings = Array(seen[i])
+            // Sorted, so the record lists readings in the same order on every run.
+            let readings = seen[i].sorted { $0.lexicographicallyPrecedes($1) }
+            solution.readings[i] = readings
             for (k, id) in u.ids.enumerated() {
                 let first = readings[0][k]
-                if readings.allSatisfy({ $0[k] == first }) { agreed[id] = first }
+                if readings.allSatisfy({ $0[k] == first }) { solution.agreed[id] = first }
             }
         }
-        return agreed
+        return solution
     }
 }

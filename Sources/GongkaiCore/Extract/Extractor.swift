@@ -52,6 +52,7 @@ public enum Extractor {
         for table in [active, apply, review] where table.present {
             report.values.merge(table.values) { a, _ in a }
             report.provenance.merge(table.provenance) { a, _ in a }
+            report.alternatives += table.alternatives
         }
 
         // Not an annual report at all: no title, no sections, no tables.
@@ -60,6 +61,19 @@ public enum Extractor {
             report.findings = [Finding(check: "not_a_report", severity: .warning,
                                        message: "未找到政府信息公开工作年度报告的标题、章节或统计表，不是年度报告")]
             return report
+        }
+
+        // Prose: every line outside the three tables.
+        var inTables = Set<Int>()
+        for (start, table) in [(activeStart, active), (applyStart, apply), (reviewStart, review)] where table.present {
+            if let start { for i in region(start, []).indices { inTables.insert(i) } }
+        }
+        // Sketches of sections 一 and 五 for the boilerplate check across years.
+        for section in ["一", "五"] {
+            guard let start = starts[section] else { continue }
+            let stop = starts.values.filter { $0 > start }.min() ?? lines.count
+            let text = ((start + 1)..<stop).filter { !inTables.contains($0) }.map { lines[$0].cells.joined() }.joined()
+            if let sketch = Fingerprint.sketch(text) { report.fingerprints[section] = sketch }
         }
 
         // Per-report checks.
@@ -71,11 +85,6 @@ public enum Extractor {
             findings += ReportChecks.resultTotals(report.values, format: f)
         }
         if review.present { findings += ReportChecks.reviewTotals(report.values) }
-        // Prose: every line outside the three tables.
-        var inTables = Set<Int>()
-        for (start, table) in [(activeStart, active), (applyStart, apply), (reviewStart, review)] where table.present {
-            if let start { for i in region(start, []).indices { inTables.insert(i) } }
-        }
         let prose = lines.indices.filter { !inTables.contains($0) }.map { lines[$0] }
         findings += Narrative.check(prose: prose, values: report.values, applyFormat: report.applyFormat, reviewPresent: review.present)
         findings += ReportChecks.outdatedFormat(year: report.year, active: report.activeFormat, apply: report.applyFormat)

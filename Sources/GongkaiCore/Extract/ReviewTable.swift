@@ -65,7 +65,13 @@ enum ReviewTable {
             let text = tokens.joined(separator: " ")
             var agreed: [String: Int64] = [:]
             if runTogether, let all = DigitSplit.splits(tokens, count: ids.count) {
-                agreed = DigitSplit.solve(known: [:], unknowns: [.init(ids: ids, candidates: all)], identities: identities)
+                let solution = DigitSplit.solve(known: [:], unknowns: [.init(ids: ids, candidates: all)], identities: identities)
+                agreed = solution.agreed
+                let positions = ids.enumerated().filter { agreed[$0.element] == nil }.map(\.offset)
+                let readings = Set(solution.readings[0].map { r in positions.map { r[$0] } }).sorted { $0.lexicographicallyPrecedes($1) }
+                if !positions.isEmpty && readings.count <= Alternative.maxReadings {
+                    result.alternatives.append(Alternative(cells: positions.map { ids[$0] }, readings: readings))
+                }
             }
             for id in ids {
                 if let v = agreed[id] { result.set(id, .number(Quantity(Int(v)), raw: text), line: line ?? 0) }

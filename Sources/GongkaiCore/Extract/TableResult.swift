@@ -10,6 +10,9 @@ public struct TableResult: Sendable {
     public var blanks: [String] = []
     /// Metric ids whose cell held text where a number belongs.
     public var unreadable: [String] = []
+    /// Cells left blank because their digits allow several readings: the readings,
+    /// so checks across years can still tell a failure that holds whatever the reading.
+    public var alternatives: [Alternative] = []
     /// Labels printed differently from the standard wording: (printed, canonical, line).
     public var variants: [(printed: String, canonical: String, line: Int)] = []
 

@@ -15,6 +15,8 @@ public enum FormatSniffer {
     }
 
     public static func format(of bytes: [UInt8], path: String) -> Format {
+        // The agency alias table at the top of the corpus travels to aggregate as it is.
+        if path == Agencies.aliasFile { return supported("aliases") }
         let ext = fileExtension(path)
         if bytes.starts(with: Array("%PDF".utf8)) {
             return unsupported("pdf", "a PDF file; this version of gongkai reads plain text and Markdown only. Convert it with `pdftotext -layout FILE.pdf` and put the .txt in the corpus.")

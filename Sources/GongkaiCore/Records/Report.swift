@@ -73,6 +73,32 @@ public struct Provenance: Equatable, Sendable {
     public var json: JSON { .object(["line": .int(line), "text": .string(text)]) }
 }
 
+/// Cells whose run-together digits allow several readings, none of which the
+/// table's identities single out: the cells stay blank; the readings are kept.
+public struct Alternative: Equatable, Sendable {
+    public var cells: [String]
+    /// Each reading gives one value per cell, in `cells` order.
+    public var readings: [[Int64]]
+
+    public init(cells: [String], readings: [[Int64]]) {
+        self.cells = cells
+        self.readings = readings
+    }
+
+    /// At most this many readings are kept in a record.
+    public static let maxReadings = 1000
+
+    public var json: JSON {
+        .object(["cells": .array(cells.map(JSON.string)),
+                 "readings": .array(readings.map { .array($0.map { .number(String($0)) }) })])
+    }
+
+    public init(json: JSON) {
+        cells = (json["cells"]?.arrayValue ?? []).compactMap(\.stringValue)
+        readings = (json["readings"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap { $0.intValue.map(Int64.init) } }
+    }
+}
+
 /// What extract reads from one document.
 public struct Report: Equatable, Sendable {
     public var path: String
@@ -95,6 +121,10 @@ public struct Report: Equatable, Sendable {
     /// Every cell of every standard table present, by metric id; nil is a blank cell.
     public var values: [String: Quantity?]
     public var provenance: [String: Provenance]
+    /// Readings of blank cells whose digits were run together (see `Alternative`).
+    public var alternatives: [Alternative]
+    /// Sketches of sections 一 and 五 (`Fingerprint`), to find text copied from year to year.
+    public var fingerprints: [String: [UInt32]]
     public var findings: [Finding]
 
     public init(path: String, sha256: String?, bytes: Int, sourceFormat: String) {
@@ -106,6 +136,8 @@ public struct Report: Equatable, Sendable {
         self.sections = []
         self.values = [:]
         self.provenance = [:]
+        self.alternatives = []
+        self.fingerprints = [:]
         self.findings = []
     }
 
@@ -130,6 +162,8 @@ public struct Report: Equatable, Sendable {
             "sections": .array(sections.map(JSON.string)),
             "values": .object(values),
             "provenance": .object(provenance.mapValues(\.json)),
+            "alternatives": .array(alternatives.map(\.json)),
+            "fingerprints": .object(fingerprints.mapValues { .array($0.map { .number(String($0)) }) }),
             "findings": .array(findings.map(\.json)),
         ])
     }
@@ -152,6 +186,10 @@ public struct Report: Equatable, Sendable {
         }
         for (k, v) in o["provenance"]?.objectValue ?? [:] {
             provenance[k] = Provenance(line: v["line"]?.intValue ?? 0, text: v["text"]?.stringValue ?? "")
+        }
+        alternatives = (o["alternatives"]?.arrayValue ?? []).map(Alternative.init(json:))
+        for (k, v) in o["fingerprints"]?.objectValue ?? [:] {
+            fingerprints[k] = (v.arrayValue ?? []).compactMap { if case .number(let n) = $0 { return UInt32(n) } else { return nil } }
         }
         findings = (o["findings"]?.arrayValue ?? []).map(Finding.init(json:))
     }

@@ -81,6 +81,28 @@ public struct Renderer {
             }
             out += "\n"
         }
+        if let findings = tables.first(where: { $0.name == "findings" }) {
+            let top = findings.rows.filter { $0.first == .string("error") }.prefix(10)
+            if !top.isEmpty {
+                out += "## 最严重的问题 (most serious findings)\n\n"
+                out += "The first \(top.count) errors (numbers that contradict each other); all findings are in [findings.md](findings.md).\n\n"
+                out += "| 机关 | 年度 | 检查项 | 说明 |\n| --- | ---: | --- | --- |\n"
+                for row in top where row.count >= 6 {
+                    out += "| " + [row[1], row[2], row[4], row[5]].map { Renderer.mdCell(Renderer.cellText($0)) }.joined(separator: " | ") + " |\n"
+                }
+                out += "\n"
+            }
+        }
+        if let byAgency = tables.first(where: { $0.name == "findings_by_agency" }), !byAgency.rows.isEmpty {
+            out += "## 各机关问题数 (findings by agency)\n\n"
+            if byAgency.rows.count > 20 { out += "The 20 agencies with the most errors; all in [findings_by_agency.md](findings_by_agency.md).\n\n" }
+            out += "| " + byAgency.columns.map { Renderer.mdCell($0.label) }.joined(separator: " | ") + " |\n"
+            out += "|" + byAgency.columns.map { $0.type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
+            for row in byAgency.rows.prefix(20) {
+                out += "| " + row.map { Renderer.mdCell(Renderer.cellText($0)) }.joined(separator: " | ") + " |\n"
+            }
+            out += "\n"
+        }
         out += "## Tables\n\n| table | rows | CSV | Markdown |\n| --- | ---: | --- | --- |\n"
         for t in tables {
             out += "| \(Renderer.mdCell(t.title)) | \(t.rows.count) | [\(t.name).csv](\(t.name).csv) | [\(t.name).md](\(t.name).md) |\n"

@@ -1,0 +1,54 @@
+/// Which reports are the same agency: names normalized, then an optional alias
+/// file (`agencies.tsv` at the top of the corpus: `alias<TAB>canonical name`) for
+/// agencies that were renamed or are written in several ways.
+public struct Agencies: Sendable {
+    /// The file name ingest treats as the alias table rather than a report.
+    public static let aliasFile = "agencies.tsv"
+
+    /// Written-out and short forms that name the same body.
+    static let variants: [(String, String)] = [
+        ("管委会", "管理委员会"), ("发改局", "发展和改革局"), ("发改委", "发展和改革委员会"), ("工信局", "工业和信息化局"),
+    ]
+
+    var aliases: [String: String] = [:]
+    /// Problems found in the alias file (line number and what is wrong).
+    public private(set) var problems: [String] = []
+
+    public init() {}
+
+    /// Reads `alias<TAB>canonical` lines; `#` starts a comment, blank lines are skipped.
+    public init(tsv: String) {
+        for (i, raw) in tsv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if line.trimmed.isEmpty { continue }
+            let parts = line.split(separator: "\t").map { String($0).trimmed }.filter { !$0.isEmpty }
+            guard parts.count == 2 else {
+                problems.append("line \(i + 1): expected 'alias<TAB>canonical name'")
+                continue
+            }
+            aliases[Agencies.key(parts[0])] = parts[1]
+        }
+    }
+
+    public var count: Int { aliases.count }
+
+    /// The comparison form of a name: NFKC, no spaces or punctuation, short forms written out.
+    public static func key(_ name: String) -> String {
+        var s = name.precomposedStringWithCompatibilityMapping.withoutSpaces
+        s = String(s.filter { !Labels.punctuation.contains($0) })
+        for (short, long) in variants { s = s.replacingOccurrences(of: short, with: long) }
+        return s
+    }
+
+    /// The key reports of this agency are grouped by (after aliases).
+    public func canonicalKey(_ name: String) -> String {
+        let k = Agencies.key(name)
+        if let target = aliases[k] { return Agencies.key(target) }
+        return k
+    }
+
+    /// The name to show for a group: the alias file's canonical name if it has one.
+    public func displayName(_ name: String) -> String? {
+        aliases[Agencies.key(name)]
+    }
+}

@@ -1,0 +1,37 @@
+/// A small sketch of a text (bottom-k of its hashed character 4-grams) that tells
+/// how much two texts share without keeping them: sections 一 and 五 copied from
+/// last year's report (`boilerplate`).
+public enum Fingerprint {
+    public static let size = 64
+    public static let boilerplateThreshold = 0.9
+    /// Texts shorter than this (after digits and punctuation are dropped) are not sketched.
+    public static let minimumLength = 60
+
+    /// Sorted hashes, at most `size`; nil when the text is too short to judge.
+    public static func sketch(_ text: String) -> [UInt32]? {
+        // Digits and punctuation dropped: a copied report differs in its years and counts.
+        let chars = text.unicodeScalars.filter { TextClass.isHan($0.value) || ($0.value >= 0x61 && $0.value <= 0x7A) }
+        guard chars.count >= minimumLength else { return nil }
+        var hashes = Set<UInt32>()
+        let values = chars.map(\.value)
+        for i in 0...(values.count - 4) {
+            var h: UInt32 = 2_166_136_261  // FNV-1a
+            for v in values[i..<(i + 4)] {
+                for shift in stride(from: 0, to: 32, by: 8) {
+                    h = (h ^ ((v >> UInt32(shift)) & 0xFF)) &* 16_777_619
+                }
+            }
+            hashes.insert(h)
+        }
+        return Array(hashes.sorted().prefix(size))
+    }
+
+    /// Estimated Jaccard similarity of the two texts' 4-gram sets.
+    public static func similarity(_ a: [UInt32], _ b: [UInt32]) -> Double {
+        let union = Array(Set(a).union(b).sorted().prefix(size))
+        guard !union.isEmpty else { return 0 }
+        let sa = Set(a), sb = Set(b)
+        let both = union.filter { sa.contains($0) && sb.contains($0) }.count
+        return Double(both) / Double(union.count)
+    }
+}
