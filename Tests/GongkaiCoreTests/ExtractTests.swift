@@ -241,5 +241,7 @@ import Testing
         let c = Comparison(report: report, expected: expected)
         #expect(c.perfect, "\(name): \(c.summary)")
         #expect(report.sections.count == expected["sections"]?.intValue)
+        // The seeds' numbers all add up: no error-severity finding.
+        #expect(!report.findings.contains { $0.severity == .error }, "\(report.findings.map(\.message))")
     }
 }
