@@ -82,6 +82,19 @@ import Testing
         #expect(!Self.checks(Self.report(text(9))).contains("narrative_mismatch"))
     }
 
+    @Test func latePublicationFollowsTheRuleOfTheReportYear() {
+        // 2021 report: due 2022-01-31 (2019 条例). 2018 report: due 2019-03-31 (2008 条例).
+        let onTime = Self.report(Self.clean)
+        #expect(!Self.checks(onTime).contains("late_publication"))
+        let late = Self.report(Self.clean.replacingOccurrences(of: "2022年1月20日", with: "2022年2月1日"))
+        #expect(late.findings.contains { $0.check == "late_publication" && $0.expected == .string("2022-01-31") })
+        let old = Self.clean.replacingOccurrences(of: "2021", with: "2018")
+        let march = Self.report(old.replacingOccurrences(of: "2022年1月20日", with: "2019年3月20日"))
+        #expect(!Self.checks(march).contains("late_publication"))
+        let april = Self.report(old.replacingOccurrences(of: "2022年1月20日", with: "2019年4月2日"))
+        #expect(april.findings.contains { $0.check == "late_publication" && $0.expected == .string("2019-03-31") })
+    }
+
     @Test func labelVariant() {
         let typo = Self.clean.replacingOccurrences(of: "本年废止件数", with: "本年度止件数")
         let r = Self.report(typo)

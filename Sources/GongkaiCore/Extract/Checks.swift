@@ -173,12 +173,15 @@ enum ReportChecks {
         return out
     }
 
+    /// The 2019 条例 (第四十九条) wants the report by 31 January; reports for 2018 and
+    /// earlier fell under the 2008 条例 (第三十一条), which allowed until 31 March.
     static func latePublication(year: Int?, published: String?) -> [Finding] {
         guard let year, let published else { return [] }
-        let deadline = String(format: "%04d-01-31", year + 1)
+        let deadline = String(format: year >= 2019 ? "%04d-01-31" : "%04d-03-31", year + 1)
         guard published > deadline else { return [] }
+        let rule = year >= 2019 ? "2019年修订的《条例》第四十九条：每年1月31日前公布" : "2008年施行的《条例》第三十一条：每年3月31日前公布"
         return [Finding(check: "late_publication", severity: .warning,
-                        message: "落款日期\(published)晚于法定公布期限\(deadline)（《条例》第四十九条：每年1月31日前公布）",
+                        message: "落款日期\(published)晚于法定公布期限\(deadline)（\(rule)）",
                         expected: .string(deadline), actual: .string(published))]
     }
 }

@@ -38,10 +38,12 @@ public enum Extractor {
             return t.contains("结果维持") || (t.contains("行政复议") && l.cells.count > 1)
         }
         let tail = [starts["五"], starts["六"]].compactMap { $0 }
+        /// From `start` to the next boundary; a section heading line itself is not part of its table.
         func region(_ start: Int?, _ ends: [Int?]) -> ArraySlice<Line> {
             guard let start else { return [] }
             let stop = (ends.compactMap { $0 } + tail + [end]).filter { $0 > start }.min() ?? end
-            return lines[start..<stop]
+            let first = starts.values.contains(start) ? start + 1 : start
+            return first < stop ? lines[first..<stop] : []
         }
         let active = ActiveTable.extract(region(activeStart, [applyStart, reviewStart]), yearGuess: report.year)
         let apply = ApplyTable.extract(region(applyStart, [reviewStart]))

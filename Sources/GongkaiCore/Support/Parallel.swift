@@ -44,14 +44,21 @@ public struct RecordStream {
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
         var batch: [(line: Int, raw: [UInt8])] = []
         func flush(_ batch: [(line: Int, raw: [UInt8])]) throws {
-            let results = Parallel.map(batch) { item -> Result<(RecordOutcome, Bool), NDJSONError> in
+            // Parse, transform and serialize on both cores; only the writing is in order.
+            let results = Parallel.map(batch) { item -> Result<(bytes: [UInt8]?, isError: Bool), NDJSONError> in
                 do {
                     guard case .object(let object) = try JSON.parse(item.raw) else {
                         return .failure(NDJSONError(line: item.line, message: "expected a JSON object, found another JSON value"))
                     }
                     let isError = object["error"].map { !$0.isNull } ?? false
-                    if isError { return .success((.passThrough, true)) }
-                    return .success((try transform(object), false))
+                    if isError { return .success((nil, true)) }
+                    switch try transform(object) {
+                    case .passThrough: return .success((nil, false))
+                    case .record(let json):
+                        var bytes: [UInt8] = []
+                        json.write(to: &bytes)
+                        return .success((bytes, false))
+                    }
                 } catch let e as JSONParseError {
                     return .failure(NDJSONError(line: item.line, message: "malformed JSON record: \(e)"))
                 } catch {
@@ -61,15 +68,10 @@ public struct RecordStream {
             for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let e): throw e
-                case .success((let outcome, let isError)):
+                case .success(let out):
                     recordsIn += 1
-                    switch outcome {
-                    case .passThrough:
-                        writer.writeLine(item.raw)
-                    case .record(let json):
-                        writer.writeRecord(json)
-                    }
-                    if isError { errorRecords += 1 }
+                    writer.writeLine(out.bytes ?? item.raw)
+                    if out.isError { errorRecords += 1 }
                 }
             }
         }
