@@ -22,7 +22,10 @@ public struct Aggregator {
     public mutating func add(_ record: [String: JSON]) throws {
         let schema = try Schema.require(record, oneOf: [Schema.report, Schema.document, Schema.normalized], stage: "gongkai-aggregate")
         if schema == Schema.report {
-            let report = try Report(json: record)
+            var report = try Report(json: record)
+            // Aggregate keeps what the tables and checks need, not each value's provenance:
+            // memory must not grow with the corpus's text.
+            report.provenance = [:]
             let reason = report.status == "not_a_report" ? (report.findings.first?.message ?? "") : ""
             inputs.append(Input(path: report.path, sha256: report.sha256, bytes: report.bytes, format: report.sourceFormat,
                                 encoding: nil, status: report.status, reason: reason, report: report))
