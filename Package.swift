@@ -4,14 +4,16 @@
 import PackageDescription
 
 let stages = ["ingest", "normalize", "extract", "aggregate", "render"]
+/// Executables that are not pipeline stages: the synthetic report generator.
+let tools = ["synth"]
 
 let package = Package(
     name: "gongkai",
-    products: stages.map { .executable(name: "gongkai-\($0)", targets: ["gongkai-\($0)"]) }
+    products: (stages + tools).map { .executable(name: "gongkai-\($0)", targets: ["gongkai-\($0)"]) }
         + [.library(name: "GongkaiCore", targets: ["GongkaiCore"])],
     targets: [
         .target(name: "GongkaiCore", path: "Sources/GongkaiCore"),
-    ] + stages.map {
+    ] + (stages + tools).map {
         .executableTarget(name: "gongkai-\($0)", dependencies: ["GongkaiCore"], path: "Sources/gongkai-\($0)")
     } + [
         .testTarget(
