@@ -195,7 +195,7 @@ public struct Aggregator {
         switch v {
         case nil, .null?: return .null
         case .array(let a)?: return .string(a.map { $0.stringValue ?? $0.serialized }.joined(separator: " "))
-        case .object?: return .string(v!.serialized)
+        case .object?, .ordered?: return .string(v!.serialized)
         case let other?: return other
         }
     }

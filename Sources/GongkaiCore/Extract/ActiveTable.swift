@@ -119,7 +119,7 @@ enum ActiveTable {
                 if let f = headerFormat { seenFormats[f, default: 0] += 1 }
                 continue
             }
-            if cells.joined().contains("第二十条") { header = nil; continue }
+            if cells.joined().has("第二十条") { header = nil; continue }
             guard let first = cells.firstIndex(where: { !$0.withoutSpaces.isEmpty }) else { continue }
             let (label, trailing) = CellValue.splitLabel(cells[first])
             guard let m = rowMatcher.match(label) else { continue }

@@ -22,6 +22,9 @@ enum ApplyTable {
         return out
     }()
 
+    static let canonicalNumbering: [String: String] = Dictionary(
+        uniqueKeysWithValues: Catalog.applyRows.compactMap { row in Labels.numbering(row.label).map { (row.id, $0) } })
+
     static let canonicalLabel: [String: String] = Dictionary(
         uniqueKeysWithValues: Catalog.applyRows.map { ($0.id, $0.label) } + groups.map { ($0, $0) })
 
@@ -30,7 +33,7 @@ enum ApplyTable {
 
     static func isHeader(_ line: Line) -> Bool {
         let joined = line.cells.joined()
-        return headerWords.contains { joined.contains($0) }
+        return headerWords.contains { joined.has($0) }
     }
 
     /// A label found in a line: the cell it sits in, what it reads as, and
@@ -52,7 +55,7 @@ enum ApplyTable {
             if let m = matcher.match(label) {
                 // `(六)其他` is not `3.其他`: a printed numbering that contradicts the match points
                 // at the label with that numbering, abbreviated.
-                if let n = Labels.numbering(label), case .row(let id) = m.payload, Labels.numbering(canonicalLabel[id] ?? "") != n,
+                if case .row(let id) = m.payload, let n = Labels.numbering(label), canonicalNumbering[id] != n,
                    let alt = numbered[n]?.first(where: { Labels.key($0.label).hasPrefix(Labels.key(label)) }) {
                     out.append(Hit(cellIndex: i, label: alt.payload, printed: label, quality: .variant, trailing: trailing))
                     continue

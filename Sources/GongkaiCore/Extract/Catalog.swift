@@ -192,6 +192,9 @@ public enum Catalog {
         switch c.1 { case "both": return 0; case "2021": return c.0 == "amount" ? 0 : 2; default: return 1 }
     }
 
+    /// Every metric id in byte order (the order records are written in).
+    public static let sortedMetricIDs: [String] = metrics.map(\.id).sorted(by: JSON.utf8Less)
+
     public static let metricsByID: [String: Metric] = Dictionary(uniqueKeysWithValues: metrics.map { ($0.id, $0) })
 
     /// The metric ids of a section 二 table of `format` (10 for 2021, 22 for 2019).

@@ -28,6 +28,10 @@ public enum CellValue: Equatable, Sendable {
     /// Reads one cell. `unit` is the column's unit: amounts printed in 元 are
     /// converted exactly to 万元 when the column is in 万元.
     public static func parse(_ raw: String, unit: String = "件") -> CellValue {
+        // Fast path: the common cell is a few ASCII digits.
+        if !raw.isEmpty, raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            if let q = Quantity(raw) { return .number(q, raw: raw) }
+        }
         var t = raw.withoutSpaces
         if blankMarks.contains(t) { return .blank(raw: raw) }
         var negative = false
@@ -45,7 +49,7 @@ public enum CellValue: Equatable, Sendable {
             break
         }
         // 1,234 and 1，234 as thousands separators (only in that exact shape).
-        if t.contains(",") {
+        if t.has(",") {
             let parts = t.split(separator: ",", omittingEmptySubsequences: false)
             let head = parts[0].drop(while: { $0 == "-" || $0 == "+" })
             let shaped = !head.isEmpty && head.count <= 3 && head.allSatisfy(\.isASCIIDigit)
@@ -73,6 +77,7 @@ public enum CellValue: Equatable, Sendable {
 
     /// Whether a cell holds a value (a number or a blank mark), not a label.
     public static func isValueLike(_ raw: String) -> Bool {
+        if !raw.isEmpty, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return true }
         switch parse(raw) {
         case .number, .blank: return true
         case .text: return false

@@ -28,14 +28,14 @@ public enum Extractor {
             return lines[from...].firstIndex(where: test)
         }
         let end = lines.count
-        let activeStart = starts["二"] ?? firstLine { $0.cells.joined().contains("第二十条") }
+        let activeStart = starts["二"] ?? firstLine { $0.cells.joined().has("第二十条") }
         let applyStart = starts["三"] ?? firstLine { l in
             let t = l.cells.joined().withoutSpaces
-            return t.contains("勾稽关系") || t.contains("本年新收")
+            return t.has("勾稽关系") || t.has("本年新收")
         }
         let reviewStart = starts["四"] ?? firstLine(from: applyStart ?? activeStart ?? 0) { l in
             let t = l.cells.joined().withoutSpaces
-            return t.contains("结果维持") || (t.contains("行政复议") && l.cells.count > 1)
+            return t.has("结果维持") || (t.has("行政复议") && l.cells.count > 1)
         }
         let tail = [starts["五"], starts["六"]].compactMap { $0 }
         /// From `start` to the next boundary; a section heading line itself is not part of its table.

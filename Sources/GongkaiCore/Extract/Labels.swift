@@ -1,3 +1,5 @@
+import Foundation
+
 /// Tolerant label matching: typos, OCR slips, missing punctuation, labels cut by
 /// a line break. Every match says which canonical label it was read as, and
 /// whether the printed wording differs from it (a `label_variant`).
@@ -36,6 +38,9 @@ public enum Labels {
     /// The numbering a label starts with, reduced to its numeral and whether it is
     /// bracketed: `(六)` and `（六）` → `(六`, `六、` → `六`, `3.` and `3、` → `3`; nil when none.
     public static func numbering(_ s: String) -> String? {
+        // Only a label that starts with a numeral or a bracket can carry numbering.
+        guard let f = s.unicodeScalars.first(where: { !TextClass.isSpace($0.value) }),
+              f == "(" || f == "（" || TextClass.isDigit(f.value) || chineseNumerals.contains(Character(f)) else { return nil }
         let t = s.withoutSpaces
         let rest = stripNumbering(t)
         guard rest.count < t.count else { return nil }
@@ -73,6 +78,29 @@ public enum Labels {
         return 2.0 * Double(prev[b.count]) / Double(a.count + b.count)
     }
 
+    /// Results already computed, shared by the threads: the same cell texts come back
+    /// in report after report, and fuzzy matching is the costly part of reading them.
+    final class Memo<Value>: @unchecked Sendable {
+        private var table: [String: Value] = [:]
+        private let lock = NSLock()
+        static var limit: Int { 200_000 }
+
+        func value(_ key: String, _ compute: () -> Value) -> Value {
+            lock.lock()
+            if let v = table[key] {
+                lock.unlock()
+                return v
+            }
+            lock.unlock()
+            let v = compute()
+            lock.lock()
+            if table.count >= Memo.limit { table.removeAll(keepingCapacity: true) }
+            table[key] = v
+            lock.unlock()
+            return v
+        }
+    }
+
     /// A set of canonical labels to read cells against.
     public struct Matcher<Payload: Sendable>: Sendable {
         struct Candidate: Sendable {
@@ -86,6 +114,8 @@ public enum Labels {
         /// A cut label must keep at least this many characters to count.
         public var minimumPrefix = 4
 
+        let memo = Memo<(payload: Payload, quality: Quality)?>()
+
         public init(_ entries: [(label: String, payload: Payload)]) {
             for e in entries {
                 let k = Labels.key(e.label)
@@ -96,6 +126,10 @@ public enum Labels {
         /// The best canonical label for `text`, or nil when nothing is close enough
         /// or two candidates are equally close.
         public func match(_ text: String) -> (payload: Payload, quality: Quality)? {
+            memo.value(text) { compute(text) }
+        }
+
+        func compute(_ text: String) -> (payload: Payload, quality: Quality)? {
             let k = Labels.key(text)
             if k.isEmpty { return nil }
             for c in candidates where c.keyString == k { return (c.payload, .exact) }

@@ -11,28 +11,41 @@ enum Metadata {
     /// carries, and how much of `body` the heading takes. The numbering in real reports
     /// may be wrong or restart, so the words decide; weak words need the right numeral.
     static func section(of body: String, numeral: String?) -> (section: String, length: Int)? {
-        let b = Array(body)
+        section(of: Array(body.unicodeScalars), numeral: numeral)
+    }
+
+    static let closingWords: [[Unicode.Scalar]] = ["情况", "事项", "措施"].map { Array($0.unicodeScalars) }
+
+    static func section(of b: [Unicode.Scalar], numeral: String?) -> (section: String, length: Int)? {
         /// The shortest prefix holding every keyword, or nil.
-        func prefix(_ keywords: [String]) -> Int? {
+        func prefix(_ keywords: [[Unicode.Scalar]]) -> Int? {
             var end = 0
             for k in keywords {
-                guard let r = body.range(of: k) else { return nil }
-                end = max(end, body.distance(from: body.startIndex, to: r.upperBound))
+                guard let r = b.firstRange(of: k) else { return nil }
+                end = max(end, r.upperBound)
             }
             return end
         }
         func extend(_ end: Int) -> Int {
-            let done = ["情况", "事项", "措施"]
-            let head = String(b[..<end])
-            if done.contains(where: { head.hasSuffix($0) }) { return end }
+            for d in closingWords where end >= d.count && Array(b[(end - d.count)..<end]) == d { return end }
             // Through the heading's closing word (`…改进` + `情况`), never past a sentence or number.
             var i = end
-            while i < b.count, i - end <= 16, b[i] != "。", b[i] != "，", !b[i].isASCIIDigit, b[i] != "(" {
-                for d in done where i + d.count <= b.count && String(b[i..<(i + d.count)]) == d { return i + d.count }
+            while i < b.count, i - end <= 16, b[i] != "。", b[i] != "，", !(b[i].value >= 0x30 && b[i].value <= 0x39), b[i] != "(" {
+                for d in closingWords where i + d.count <= b.count && Array(b[i..<(i + d.count)]) == d { return i + d.count }
                 i += 1
             }
             return end
         }
+        for (section, strong, weak) in sectionRules {
+            let sets = strong + (numeral == section ? weak : [])
+            for set in sets {
+                if let end = prefix(set), end <= 40 { return (section, extend(end)) }
+            }
+        }
+        return nil
+    }
+
+    static let sectionRules: [(String, [[[Unicode.Scalar]]], [[[Unicode.Scalar]]])] = {
         let rules: [(String, [[String]], [[String]])] = [
             // (section, keyword sets that suffice, keyword sets that need the right numeral)
             ("一", [["总体情况"], ["概述"]], []),
@@ -42,14 +55,9 @@ enum Metadata {
             ("五", [["问题", "改进"], ["问题", "整改"], ["问题", "措施"]], []),
             ("六", [["其他需要"]], [["其他"]]),
         ]
-        for (section, strong, weak) in rules {
-            let sets = strong + (numeral == section ? weak : [])
-            for set in sets {
-                if let end = prefix(set), end <= 40 { return (section, extend(end)) }
-            }
-        }
-        return nil
-    }
+        func scalars(_ sets: [[String]]) -> [[[Unicode.Scalar]]] { sets.map { $0.map { Array($0.unicodeScalars) } } }
+        return rules.map { ($0.0, scalars($0.1), scalars($0.2)) }
+    }()
 
     /// Top-level numbering `一、` (or `第一部分`) at the start of `text`: the numeral and the rest.
     static func topNumbering(_ text: String) -> (numeral: String, body: String)? {
@@ -103,11 +111,11 @@ enum Metadata {
     static func title(_ lines: [Line]) -> (agency: String?, year: Int?, line: Int?) {
         for (i, line) in lines.prefix(60).enumerated() {
             var text = line.cells.joined().withoutSpaces
-            guard text.count <= 80, text.contains("政府信息公开") || text.contains("年度报告") else { continue }
+            guard text.count <= 80, text.has("政府信息公开") || text.has("年度报告") else { continue }
             // A title broken over two lines: `…政府信息公开工作` / `年度报告`.
-            if !text.contains("报告"), i + 1 < lines.count {
+            if !text.has("报告"), i + 1 < lines.count {
                 let next = lines[i + 1].cells.joined().withoutSpaces
-                if next.count <= 12 && next.contains("报告") { text += next }
+                if next.count <= 12 && next.has("报告") { text += next }
             }
             for prefix in ["标题:", "名称:", "标题", "名称"] where text.hasPrefix(prefix) {
                 text = String(text.dropFirst(prefix.count))
@@ -140,7 +148,7 @@ enum Metadata {
         guard let first = lines.first else { return nil }
         var text = first.cells.joined().withoutSpaces
         if text.hasSuffix("文件") { text = String(text.dropLast(2)) }
-        guard text.count >= 3, text.count <= 30, !text.contains("报告"), !text.contains(":"),
+        guard text.count >= 3, text.count <= 30, !text.has("报告"), !text.has(":"),
               text.unicodeScalars.allSatisfy({ TextClass.isHan($0.value) || $0 == "(" || $0 == ")" }) else { return nil }
         return text
     }
@@ -159,13 +167,16 @@ enum Metadata {
 
     /// The stated statistical period: `统计期限自2021年1月1日起至2021年12月31日止`.
     static func period(_ lines: [Line]) -> (start: String, end: String, line: Int)? {
-        // Joined, because converters break the sentence across lines.
-        var text = ""
-        var lineAt: [(offset: Int, line: Int)] = []
-        for line in lines.prefix(200) {
-            lineAt.append((text.utf16.count, line.number))
-            text += line.cells.joined().withoutSpaces
+        // A line that says 统计, joined with the next two: converters break the sentence.
+        let head = Array(lines.prefix(200))
+        for (i, line) in head.enumerated() where line.cells.contains(where: { $0.has("统计") }) {
+            let text = head[i..<min(head.count, i + 3)].map { $0.cells.joined().withoutSpaces }.joined()
+            if let found = period(in: text, line: line.number) { return found }
         }
+        return nil
+    }
+
+    static func period(in text: String, line: Int) -> (start: String, end: String, line: Int)? {
         let ns = text as NSString
         guard let m = periodRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
         func int(_ i: Int) -> Int? {
@@ -175,7 +186,6 @@ enum Metadata {
         guard let y1 = int(1), let m1 = int(2), let d1 = int(3), let m2 = int(5), let d2 = int(6) else { return nil }
         let y2 = int(4) ?? y1
         guard let start = isoDate(y1, m1, d1), let end = isoDate(y2, m2, d2) else { return nil }
-        let line = lineAt.last(where: { $0.offset <= m.range.location })?.line ?? 0
         return (start, end, line)
     }
 
@@ -199,7 +209,7 @@ enum Metadata {
     /// `二〇二二年一月四日` → `2022年1月4日`.
     static func chineseDigits(_ s: String) -> String {
         let digits: [Character: Int] = ["〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9]
-        guard s.hasSuffix("日"), s.contains("年"), s.contains("月"), s.contains(where: { digits[$0] != nil }) else { return s }
+        guard s.hasSuffix("日"), s.has("年"), s.has("月"), s.contains(where: { digits[$0] != nil }) else { return s }
         var out = ""
         var run: [Character] = []
         func flush() {

@@ -57,7 +57,7 @@ enum Narrative {
         var reported = Set<String>()
         for line in prose {
             let text = line.cells.joined()
-            guard text.contains("件") else { continue }
+            guard text.has("件") else { continue }
             let ns = text as NSString
             for claim in claims {
                 if claim.what == "行政复议" && !reviewPresent { continue }

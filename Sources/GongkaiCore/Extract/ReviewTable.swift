@@ -16,9 +16,9 @@ enum ReviewTable {
         var runTogether = false
         for line in lines {
             let joined = line.cells.joined().withoutSpaces
-            if headerWords.contains(where: { joined.contains($0) }) {
+            if headerWords.contains(where: { joined.has($0) }) {
                 // A header only when it is a table line, not prose about reviews.
-                guard line.cells.count > 1 || joined.count <= 12 || line.cells.count == 1 && !joined.contains("。") else { continue }
+                guard line.cells.count > 1 || joined.count <= 12 || line.cells.count == 1 && !joined.has("。") else { continue }
                 sawHeader = true
                 // A flattened header with the numbers run onto its end.
                 if line.cells.count == 1 {

@@ -71,71 +71,80 @@ enum Segmenter {
         return out
     }
 
-    /// The text cut before every anchor found (and after headings).
+    static let anchorScalars: [(phrase: [Unicode.Scalar], numbering: [[Unicode.Scalar]], needsNumbering: Bool)] = anchors.map { a in
+        (Array(a.phrase.unicodeScalars), a.numbering.sorted { $0.count > $1.count }.map { Array($0.unicodeScalars) }, a.needsNumbering)
+    }
+    static let markerScalars: [[Unicode.Scalar]] = tableMarkers.map { Array($0.unicodeScalars) }
+    static let numeralScalars: Set<Unicode.Scalar> = Set("一二三四五六七八九十".unicodeScalars)
+
+    /// The text cut before every anchor found, and before and after section headings.
     static func cut(_ text: String) -> [String] {
         // Search on the text without spaces; map positions back to the original.
-        let chars = Array(text)
-        var stripped: [Character] = []
+        let chars = Array(text.unicodeScalars)
+        var stripped: [Unicode.Scalar] = []
         var origin: [Int] = []
-        for (i, c) in chars.enumerated() where !(c == " " || c == "\t" || c == "\u{3000}") {
+        stripped.reserveCapacity(chars.count)
+        origin.reserveCapacity(chars.count)
+        for (i, c) in chars.enumerated() where !TextClass.isSpace(c.value) {
             stripped.append(c)
             origin.append(i)
         }
-        let s = String(stripped)
         var cuts = Set<Int>()  // indices into `stripped`
         // Row labels cut only a line that holds a flattened table; prose that names
         // 予以公开 or 行政许可 stays whole (it is read for narrative checks).
-        let isTable = tableMarkers.filter { s.contains($0) }.count >= 2
-        for anchor in anchors where isTable {
-            var searchFrom = s.startIndex
-            while let r = s.range(of: anchor.phrase, range: searchFrom..<s.endIndex) {
-                searchFrom = r.upperBound
-                let start = s.distance(from: s.startIndex, to: r.lowerBound)
-                var cutAt = start
-                var numbered = false
-                for n in anchor.numbering.sorted(by: { $0.count > $1.count }) {
-                    let len = n.count
-                    if start >= len, String(stripped[(start - len)..<start]) == n {
-                        cutAt = start - len
+        let isTable = markerScalars.filter { stripped.firstRange(of: $0) != nil }.count >= 2
+        if isTable {
+            for anchor in anchorScalars {
+                var from = 0
+                while let r = stripped.firstRange(of: anchor.phrase, from: from) {
+                    from = r.upperBound
+                    let start = r.lowerBound
+                    var cutAt = start
+                    var numbered = false
+                    for n in anchor.numbering where start >= n.count && Array(stripped[(start - n.count)..<start]) == n {
+                        cutAt = start - n.count
                         numbered = true
                         break
                     }
+                    if anchor.needsNumbering && !numbered { continue }
+                    // Inside a longer label (`规范性文件` in `行政规范性文件`): not a cut.
+                    if !numbered, start > 0, isInsideLabel(stripped, start) { continue }
+                    cuts.insert(cutAt)
                 }
-                if anchor.needsNumbering && !numbered { continue }
-                // Inside a longer label (`规范性文件` in `行政规范性文件`): not a cut.
-                if !numbered, start > 0, isInsideLabel(stripped, start) { continue }
-                cuts.insert(cutAt)
             }
         }
         // Section headings: `二、` followed by the words of a section, cut before and after.
-        for i in 0..<max(0, stripped.count - 2) where stripped[i + 1] == "、" && Labels.chineseNumerals.contains(stripped[i]) {
-            let window = String(stripped[(i + 2)..<min(stripped.count, i + 2 + 48)])
-            guard let found = Metadata.section(of: window, numeral: String(stripped[i])) else { continue }
-            // A table row (`四、结转下年度…`, `一、本年新收…`) is no heading.
-            if window.hasPrefix("结转") || window.hasPrefix("本年") || window.hasPrefix("上年") { continue }
-            cuts.insert(i)
-            cuts.insert(i + 2 + found.length)
+        if stripped.count > 2 {
+            for i in 0..<(stripped.count - 2) where stripped[i + 1] == "、" && numeralScalars.contains(stripped[i]) {
+                let window = Array(stripped[(i + 2)..<min(stripped.count, i + 2 + 48)])
+                guard let found = Metadata.section(of: window, numeral: String(stripped[i])) else { continue }
+                // A table row (`四、结转下年度…`, `一、本年新收…`) is no heading.
+                let head = String(String.UnicodeScalarView(window.prefix(2)))
+                if head == "结转" || head == "本年" || head == "上年" { continue }
+                cuts.insert(i)
+                cuts.insert(i + 2 + found.length)
+            }
         }
         cuts.remove(0)
         guard !cuts.isEmpty else { return [text] }
         var pieces: [String] = []
         var last = 0
+        func piece(_ range: Range<Int>) {
+            let p = String(String.UnicodeScalarView(chars[range])).trimmed
+            if !p.isEmpty { pieces.append(p) }
+        }
         for c in cuts.sorted() where c < stripped.count {
             let o = origin[c]
-            if o > last {
-                let piece = String(chars[last..<o]).trimmed
-                if !piece.isEmpty { pieces.append(piece) }
-            }
+            if o > last { piece(last..<o) }
             last = o
         }
-        let tail = String(chars[last...]).trimmed
-        if !tail.isEmpty { pieces.append(tail) }
+        piece(last..<chars.count)
         return pieces
     }
 
     /// `规范性文件` preceded by `行政`, `其他` preceded by `或`: the phrase continues a longer label.
-    static func isInsideLabel(_ s: [Character], _ start: Int) -> Bool {
-        let before = String(s[max(0, start - 2)..<start])
+    static func isInsideLabel(_ s: [Unicode.Scalar], _ start: Int) -> Bool {
+        let before = String(String.UnicodeScalarView(s[max(0, start - 2)..<start]))
         return before.hasSuffix("行政") || before.hasSuffix("或") || before.hasSuffix("的")
     }
 }

@@ -142,8 +142,19 @@ public struct Report: Equatable, Sendable {
     }
 
     public var json: JSON {
-        var values: [String: JSON] = [:]
-        for (k, v) in self.values { values[k] = v?.json ?? .null }
+        // Catalog ids in byte order: the two large objects are written without sorting.
+        var values: [JSON.Member] = []
+        var provenance: [JSON.Member] = []
+        values.reserveCapacity(self.values.count)
+        for id in Catalog.sortedMetricIDs {
+            if let v = self.values[id] { values.append(JSON.Member(id, v?.json ?? .null)) }
+            if let p = self.provenance[id] { provenance.append(JSON.Member(id, p.json)) }
+        }
+        // Ids outside the catalog (none today) still go out, sorted.
+        if values.count < self.values.count || provenance.count < self.provenance.count {
+            values = self.values.sorted { JSON.utf8Less($0.key, $1.key) }.map { JSON.Member($0.key, $0.value?.json ?? .null) }
+            provenance = self.provenance.sorted { JSON.utf8Less($0.key, $1.key) }.map { JSON.Member($0.key, $0.value.json) }
+        }
         let period: JSON = periodStart.map { start in
             .object(["start": .string(start), "end": periodEnd.map(JSON.string) ?? .null])
         } ?? .null
@@ -160,8 +171,8 @@ public struct Report: Equatable, Sendable {
             "period": period,
             "published": published.map(JSON.string) ?? .null,
             "sections": .array(sections.map(JSON.string)),
-            "values": .object(values),
-            "provenance": .object(provenance.mapValues(\.json)),
+            "values": .ordered(values),
+            "provenance": .ordered(provenance),
             "alternatives": .array(alternatives.map(\.json)),
             "fingerprints": .object(fingerprints.mapValues { .array($0.map { .number(String($0)) }) }),
             "findings": .array(findings.map(\.json)),

@@ -15,7 +15,7 @@ public struct Renderer {
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return n
         case .string(let s): return s
-        case .array, .object: return v.serialized
+        case .array, .object, .ordered: return v.serialized
         }
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A JSON value, as the stages exchange it.
 ///
 /// Numbers keep their source text (`.number("2.58")`), so a decimal read from a
@@ -10,11 +14,29 @@ public enum JSON: Equatable, Sendable {
     case string(String)
     case array([JSON])
     case object([String: JSON])
+    /// An object whose members are already in byte order of their keys: written as
+    /// given, without sorting (the large objects of a report, built in catalog order).
+    case ordered([Member])
+
+    public struct Member: Equatable, Sendable {
+        public var key: String
+        public var value: JSON
+        public init(_ key: String, _ value: JSON) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// An ordered object from `pairs`, sorted here by key bytes.
+    public static func sortedObject(_ pairs: [(String, JSON)]) -> JSON {
+        .ordered(pairs.sorted { utf8Less($0.0, $1.0) }.map { Member($0.0, $0.1) })
+    }
 
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
+        if case .ordered(let m) = self { return m.first { $0.key == key }?.value }
         return nil
     }
 
@@ -40,6 +62,7 @@ public enum JSON: Equatable, Sendable {
 
     public var objectValue: [String: JSON]? {
         if case .object(let o) = self { return o }
+        if case .ordered(let m) = self { return Dictionary(m.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
         return nil
     }
 
@@ -77,6 +100,15 @@ extension JSON {
                 o[key]!.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        case .ordered(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, m) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(m.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                m.value.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -89,7 +121,17 @@ extension JSON {
 
     /// Byte order, the same on every machine and locale.
     public static func utf8Less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        // memcmp on the contiguous UTF-8 of native strings; the generic path otherwise.
+        if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
+            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
+                let n = min(pa.count, pb.count)
+                let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
+                return c != 0 ? c < 0 : pa.count < pb.count
+            }
+        }), let less = r {
+            return less
+        }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     static func writeString(_ s: String, to out: inout [UInt8]) {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Character classes and small text helpers shared by the stages.
@@ -42,5 +45,50 @@ extension String {
         while start < end, TextClass.isSpace(scalars[start].value) { start = scalars.index(after: start) }
         while end > start, TextClass.isSpace(scalars[scalars.index(before: end)].value) { end = scalars.index(before: end) }
         return String(scalars[start..<end])
+    }
+}
+
+extension String {
+    /// Whether `needle` occurs in this string, comparing UTF-8 bytes (no Foundation,
+    /// no grapheme breaking: labels and phrases are plain text).
+    public func has(_ needle: String) -> Bool {
+        var hay = self, pin = needle
+        return hay.withUTF8 { h in
+            pin.withUTF8 { n in
+                if n.isEmpty { return true }
+                if n.count > h.count { return false }
+                // memchr for the first byte, memcmp for the rest.
+                let first = Int32(n[0])
+                var p = h.baseAddress!
+                let end = h.baseAddress! + (h.count - n.count + 1)
+                while p < end {
+                    guard let hit = memchr(p, first, end - p) else { return false }
+                    let q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(q, n.baseAddress!, n.count) == 0 { return true }
+                    p = q + 1
+                }
+                return false
+            }
+        }
+    }
+}
+
+/// Searching arrays of Unicode scalars: CJK text is one scalar per character, so
+/// offsets here are character offsets.
+extension Array where Element == Unicode.Scalar {
+    public func firstRange(of needle: [Unicode.Scalar], from start: Int = 0) -> Range<Int>? {
+        guard !needle.isEmpty, needle.count <= count else { return nil }
+        let first = needle[0]
+        var i = start
+        let last = count - needle.count
+        while i <= last {
+            if self[i] == first {
+                var j = 1
+                while j < needle.count && self[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i..<(i + needle.count) }
+            }
+            i += 1
+        }
+        return nil
     }
 }
