@@ -3,6 +3,7 @@
 #   make all CORPUS=dir OUT=dir EXCEL=1
 #   make test                 unit and end-to-end tests, and a check that outputs/ is reproduced
 #   make clean                remove the build and the work folder
+#   make bench N=20000        time the stages on N synthetic reports, cold and after changing 1%
 # Intermediate NDJSON goes to $(WORK) (git-ignored). A second `make all` with nothing
 # changed does no stage work: the corpus is fingerprinted by a manifest (names, sizes,
 # modification times) that is only rewritten when it changes.
@@ -17,7 +18,7 @@ RENDER_FLAGS := $(if $(EXCEL),--excel,)
 
 SOURCES := Package.swift $(shell find Sources -name '*.swift' 2>/dev/null)
 
-.PHONY: all build test clean check-outputs help
+.PHONY: all build test clean check-outputs help bench
 .DELETE_ON_ERROR:
 
 all: $(OUT)/README.md
@@ -49,13 +50,17 @@ $(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
 	@echo "ingest     $(CORPUS)"
 	$(call stage,$(BIN)/gongkai-ingest "$(CORPUS)")
 
+# The per-document stages reuse their previous output for every record whose input
+# did not change (same bytes, same stage build): the index beside each output says where.
 $(WORK)/normalized.ndjson: $(WORK)/documents.ndjson $(BIN)/.built
 	@echo "normalize"
-	$(call stage,$(BIN)/gongkai-normalize < "$<")
+	$(call stage,$(BIN)/gongkai-normalize --previous "$@" --index "$@.idx.new" < "$<")
+	@mv "$@.idx.new" "$@.idx"
 
 $(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
 	@echo "extract"
-	$(call stage,$(BIN)/gongkai-extract < "$<")
+	$(call stage,$(BIN)/gongkai-extract --previous "$@" --index "$@.idx.new" < "$<")
+	@mv "$@.idx.new" "$@.idx"
 
 $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 	@echo "aggregate"
@@ -74,6 +79,10 @@ check-outputs:
 	@rm -rf .work/check-outputs
 	@$(MAKE) --no-print-directory all CORPUS=corpus OUT=.work/check-outputs WORK=.work/check
 	@diff -r outputs .work/check-outputs && echo "outputs/ reproduced byte for byte"
+
+N ?= 20000
+bench: $(BIN)/.built
+	$(BIN)/gongkai-bench --n $(N) --work .work/bench --bin $(BIN)
 
 clean:
 	rm -rf .build .work

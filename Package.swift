@@ -5,7 +5,7 @@ import PackageDescription
 
 let stages = ["ingest", "normalize", "extract", "aggregate", "render"]
 /// Executables that are not pipeline stages: the synthetic report generator.
-let tools = ["synth"]
+let tools = ["synth", "bench"]
 
 let package = Package(
     name: "gongkai",

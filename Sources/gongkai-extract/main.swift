@@ -10,20 +10,27 @@ a blank cell), each value's provenance (line and raw text), and the per-report
 findings. Error records pass through unchanged.
 
 options:
-  -h, --help   show this help
+  --previous FILE  the previous run's output (with FILE.idx beside it): records whose
+                   input did not change since are copied from it, not computed again
+  --index FILE     write this run's index (for the next run's --previous)
+  -h, --help       show this help
 
 exit codes: 0 ok; 2 finished, some records carry an error; 1 could not run.
 """
 
-Stage.run(name: "gongkai-extract", usage: usage) { args in
+Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-extract reads stdin and takes no arguments (see --help)") }
     var reader = LineReader()
     var stream = RecordStream()
+    stream.configure(args, version: Extractor.version + "/" + Stage.executableFingerprint())
     try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-extract") { record in
         // The agency alias table is for aggregate: passed on untouched.
         if record["format"]?.stringValue == "aliases" { return .passThrough }
         _ = try Schema.require(record, oneOf: [Schema.normalized], stage: "gongkai-extract")
         return .record(Extractor.extract(try NormalizedDocument(json: record)).json)
+    }
+    if stream.previous != nil {
+        Stage.note("gongkai-extract", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")
     }
     return stream.errorRecords > 0 ? .finishedWithErrors : .ok
 }

@@ -9,21 +9,28 @@ numbers removed, tab-, pipe- and space-aligned tables split into cells), each li
 with its number in the decoded text. Error records pass through unchanged.
 
 options:
-  -h, --help   show this help
+  --previous FILE  the previous run's output (with FILE.idx beside it): records whose
+                   input did not change since are copied from it, not computed again
+  --index FILE     write this run's index (for the next run's --previous)
+  -h, --help       show this help
 
 exit codes: 0 ok; 2 finished, some records carry an error; 1 could not run
 (a malformed input line is reported with its line number).
 """
 
-Stage.run(name: "gongkai-normalize", usage: usage) { args in
+Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-normalize reads stdin and takes no arguments (see --help)") }
     var reader = LineReader()
     var stream = RecordStream()
+    stream.configure(args, version: Normalizer.version + "/" + Stage.executableFingerprint())
     try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize") { record in
         // The agency alias table is for aggregate: passed on untouched.
         if record["format"]?.stringValue == "aliases" { return .passThrough }
         _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
         return .record(Normalizer.normalize(try Document(json: record)).json)
+    }
+    if stream.previous != nil {
+        Stage.note("gongkai-normalize", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")
     }
     return stream.errorRecords > 0 ? .finishedWithErrors : .ok
 }

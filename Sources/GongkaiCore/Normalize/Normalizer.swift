@@ -3,6 +3,9 @@ import Foundation
 /// Text (plain or Markdown) to canonical lines of cells. Knows nothing of the
 /// report's meaning: only how converters and PDFs lay text out.
 public enum Normalizer {
+    /// Bump when normalization changes what it produces (part of cache keys).
+    public static let version = "1"
+
     public static func normalize(_ doc: Document) -> NormalizedDocument {
         let text = doc.text ?? ""
         var lines: [Line] = []

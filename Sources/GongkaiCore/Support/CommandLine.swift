@@ -83,6 +83,15 @@ public enum Stage {
         }
     }
 
+    /// A fingerprint of the running executable: part of cache keys, so a rebuilt stage
+    /// with any change in its code never reuses the previous run's results.
+    public static func executableFingerprint() -> String {
+        guard let bytes = try? Ingester.readAll(Array("/proc/self/exe".utf8)) else {
+            return CommandLine.arguments.first ?? "unknown"
+        }
+        return FastHash.hex(bytes)
+    }
+
     /// A progress or warning line on stderr.
     public static func note(_ name: String, _ message: String) {
         FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))

@@ -161,6 +161,15 @@ enum JSONBytes {
     static let hex = Array("0123456789abcdef".utf8)
 }
 
+extension JSON {
+    /// Whether a serialized record has a non-null top-level `"error"` (passed-through
+    /// error records are counted without parsing them again).
+    static func rawHasError(_ raw: [UInt8]) -> Bool {
+        guard case .object(let o)? = try? JSON.parse(raw) else { return false }
+        return o["error"].map { !$0.isNull } ?? false
+    }
+}
+
 // MARK: - Parsing
 
 /// Why a JSON text could not be read, and where.

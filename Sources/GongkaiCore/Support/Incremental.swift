@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fast 128-bit fingerprint of bytes, for cache keys (not for security: the
+/// file identity in records stays SHA-256). Two independent 64-bit multiply-xorshift
+/// lanes over 8-byte words.
+public enum FastHash {
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public static func hex(_ bytes: [UInt8], salt: String = "") -> String {
+        var a: UInt64 = 0x243F_6A88_85A3_08D3, b: UInt64 = 0x1319_8A2E_0370_7344
+        for s in salt.utf8 { a = mix(a ^ UInt64(s)); b = mix(b &+ UInt64(s)) }
+        bytes.withUnsafeBytes { raw in
+            let n = raw.count
+            var i = 0
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                a = (a ^ mix(w)) &* 0x9E37_79B9_7F4A_7C15
+                b = (b &+ mix(w ^ 0xA076_1D64_78BD_642F)) &* 0xE703_7ED1_A0B4_28DB
+                a = (a << 27) | (a >> 37)
+                b = (b << 31) | (b >> 33)
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n { tail |= UInt64(raw[i]) << shift; shift += 8; i += 1 }
+            a = mix(a ^ tail ^ UInt64(n))
+            b = mix(b &+ tail &+ UInt64(n) &* 31)
+        }
+        return hex64(a) + hex64(b)
+    }
+
+    static func hex64(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
+
+/// The previous run's output of a per-document stage, with its index: the output
+/// line for each input record already seen (same input bytes, same stage version)
+/// is copied instead of computed again. That is the nightly re-run: unchanged
+/// documents cost a hash and a copy.
+public final class PreviousOutput {
+    struct Entry {
+        var offset: Int
+        var length: Int
+    }
+
+    let fd: Int32
+    var entries: [String: Entry] = [:]
+
+    /// Nil when either file is missing or unreadable: the stage then computes everything.
+    public init?(output: String, index: String) {
+        guard let text = try? readText(index) else { return nil }
+        fd = open(output, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { close(fd); return nil }
+        let size = Int(st.st_size)
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: "\t")
+            guard f.count == 3, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o + l <= size else { continue }
+            entries[String(f[0])] = Entry(offset: o, length: l)
+        }
+    }
+
+    deinit { close(fd) }
+
+    public var count: Int { entries.count }
+
+    /// The previous output line for `key` (without its newline), or nil.
+    public func line(for key: String) -> [UInt8]? {
+        guard let e = entries[key] else { return nil }
+        var out = [UInt8](repeating: 0, count: e.length)
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, e.length, off_t(e.offset)) }
+        return n == e.length ? out : nil
+    }
+}
+
+/// Writes the index of a stage's output: `key<TAB>offset<TAB>length` per line.
+public final class OutputIndex {
+    var text: [UInt8] = []
+    var offset = 0
+    let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// Records that the output line for `key` starts at the current offset.
+    public func add(key: String, length: Int) {
+        text.append(contentsOf: Array("\(key)\t\(offset)\t\(length)\n".utf8))
+        offset += length + 1
+    }
+
+    public func save() throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw StageFailure("cannot write the cache index '\(tmp)'") }
+        defer { close(fd) }
+        var done = 0
+        try text.withUnsafeBytes { p in
+            while done < p.count {
+                let n = write(fd, p.baseAddress! + done, p.count - done)
+                if n < 0 { if errno == EINTR { continue }; throw StageFailure("cannot write the cache index '\(tmp)'") }
+                done += n
+            }
+        }
+        guard rename(tmp, path) == 0 else { throw StageFailure("cannot move the cache index into place at '\(path)'") }
+    }
+}
+
+func readText(_ path: String) throws -> String {
+    let bytes = try Ingester.readAll(Array(path.utf8))
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Whole-file reads for tools (the benchmark's floor).
+public enum Files {
+    public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
+}
