@@ -59,6 +59,17 @@ import Testing
         }
     }
 
+    @Test func skipsNamedTopLevelMembers() throws {
+        let text = #"{"a":1,"provenance":{"x":[1,{"y":"z\"}"}],"w":"\\"},"b":[true,null],"c":{"provenance":2}}"#
+        let v = try JSON.parse(Array(text.utf8), skipping: ["provenance"])
+        #expect(v["provenance"] == nil)
+        #expect(v["a"] == .number("1") && v["b"] == .array([.bool(true), .null]))
+        #expect(v["c"]?["provenance"] == .number("2"))  // only the top level is skipped
+        // A skipped member is still checked.
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array(#"{"provenance":{"x":}}"#.utf8), skipping: ["provenance"]) }
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array(#"{"provenance":"abc}"#.utf8), skipping: ["provenance"]) }
+    }
+
     @Test func refusesAbsurdNesting() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.self) { try JSON.parse(deep) }

@@ -181,9 +181,12 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 
 extension JSON {
     /// Parses one JSON value that must fill `bytes` (surrounding whitespace allowed).
-    public static func parse(_ bytes: [UInt8]) throws -> JSON {
+    /// Members of the top-level object named in `skipping` are checked for syntax
+    /// but not built (a stage that does not need a record's large parts).
+    public static func parse(_ bytes: [UInt8], skipping: Set<String> = []) throws -> JSON {
         try bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
+            parser.skipKeys = skipping
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -200,6 +203,8 @@ extension JSON {
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Top-level keys whose values are skipped, not built.
+    var skipKeys: Set<String> = []
     /// Deeper nesting than this is refused instead of overflowing the stack.
     static let maxDepth = 512
 
@@ -252,7 +257,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
+            if depth == 0 && !skipKeys.isEmpty && skipKeys.contains(key) {
+                try skipValue(depth: depth + 1)
+            } else {
+                object[key] = try parseValue(depth: depth + 1)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -275,6 +284,51 @@ struct JSONParser {
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
             throw error("expected ',' or ']'")
         }
+    }
+
+    /// Moves past one value, checking its syntax, building nothing.
+    mutating func skipValue(depth: Int) throws {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == close { index += 1; return }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key string") }
+                    try skipString()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                    index += 1
+                    skipWhitespace()
+                }
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == close { index += 1; return }
+                throw error("expected ',' or a closing bracket")
+            }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try parseValue(depth: depth)
+        }
+    }
+
+    mutating func skipString() throws {
+        index += 1
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") { index += 1; return }
+            if b == UInt8(ascii: "\\") { index += 2; continue }
+            if b < 0x20 { throw error("control character in string") }
+            index += 1
+        }
+        throw error("unterminated string")
     }
 
     mutating func parseNumber() throws -> String {

@@ -51,13 +51,14 @@ public struct LineReader {
         }
     }
 
-    /// The next non-blank line parsed as a JSON object, with its raw bytes.
-    public mutating func nextRecord() throws -> (json: [String: JSON], raw: [UInt8])? {
+    /// The next non-blank line parsed as a JSON object, with its raw bytes; top-level
+    /// members named in `skipping` are not built.
+    public mutating func nextRecord(skipping: Set<String> = []) throws -> (json: [String: JSON], raw: [UInt8])? {
         while let line = try nextLine() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let value: JSON
             do {
-                value = try JSON.parse(line)
+                value = try JSON.parse(line, skipping: skipping)
             } catch let e as JSONParseError {
                 throw NDJSONError(line: lineNumber, message: "malformed JSON record: \(e)")
             }
