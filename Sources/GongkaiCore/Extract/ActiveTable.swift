@@ -38,11 +38,11 @@ enum ActiveTable {
     /// The columns a header line names, left to right (empty when it is no header).
     static func headerColumns(_ line: Line, variants: inout TableResult) -> [Column] {
         let cells = line.cells.filter { !$0.withoutSpaces.isEmpty }
+        // Only a line with Han characters can name columns.
+        guard cells.contains(where: { $0.unicodeScalars.contains { TextClass.isHan($0.value) } }) else { return [] }
         if cells.count > 1 {
             var columns: [Column] = []
             for cell in cells {
-                let key = Labels.key(cell)
-                if key.isEmpty || key == "信息内容" { continue }
                 if let m = columnMatcher.match(cell) {
                     columns.append(m.payload)
                     if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }

@@ -50,6 +50,7 @@ enum ApplyTable {
     static func hits(in line: Line) -> [Hit] {
         var out: [Hit] = []
         for (i, cell) in line.cells.enumerated() {
+            guard cell.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
             let (label, trailing) = CellValue.splitLabel(cell)
             guard label.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
             if let m = matcher.match(label) {

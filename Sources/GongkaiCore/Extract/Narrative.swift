@@ -7,6 +7,14 @@ enum Narrative {
     struct Claim: Sendable {
         /// What the prose counts, in words for the message.
         var what: String
+        /// The claim's pattern is only tried on lines holding this word.
+        var word: String {
+            switch what {
+            case "本年新收申请": return "申请"
+            case "予以公开及部分公开": return "部分公开"
+            default: return what
+            }
+        }
         var pattern: NSRegularExpression
         /// Cells whose sum the claim must equal.
         var cells: @Sendable (_ format: String) -> [String]
@@ -62,6 +70,7 @@ enum Narrative {
             for claim in claims {
                 if claim.what == "行政复议" && !reviewPresent { continue }
                 if claim.what != "行政复议" && applyFormat == nil { continue }
+                guard text.has(claim.word) else { continue }
                 for m in claim.pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
                     guard let stated = Int(ns.substring(with: m.range(at: 1))) else { continue }
                     let cells = claim.cells(applyFormat ?? "2021")

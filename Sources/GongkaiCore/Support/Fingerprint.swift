@@ -12,18 +12,28 @@ public enum Fingerprint {
         // Digits and punctuation dropped: a copied report differs in its years and counts.
         let chars = text.unicodeScalars.filter { TextClass.isHan($0.value) || ($0.value >= 0x61 && $0.value <= 0x7A) }
         guard chars.count >= minimumLength else { return nil }
-        var hashes = Set<UInt32>()
         let values = chars.map(\.value)
+        var hashes = [UInt32]()
+        hashes.reserveCapacity(values.count)
         for i in 0...(values.count - 4) {
             var h: UInt32 = 2_166_136_261  // FNV-1a
-            for v in values[i..<(i + 4)] {
-                for shift in stride(from: 0, to: 32, by: 8) {
-                    h = (h ^ ((v >> UInt32(shift)) & 0xFF)) &* 16_777_619
-                }
+            for k in i..<(i + 4) {
+                let v = values[k]
+                h = (h ^ (v & 0xFF)) &* 16_777_619
+                h = (h ^ ((v >> 8) & 0xFF)) &* 16_777_619
+                h = (h ^ ((v >> 16) & 0xFF)) &* 16_777_619
+                h = (h ^ (v >> 24)) &* 16_777_619
             }
-            hashes.insert(h)
+            hashes.append(h)
         }
-        return Array(hashes.sorted().prefix(size))
+        hashes.sort()
+        var out: [UInt32] = []
+        out.reserveCapacity(size)
+        for h in hashes where out.last != h {
+            out.append(h)
+            if out.count == size { break }
+        }
+        return out
     }
 
     /// Estimated Jaccard similarity of the two texts' 4-gram sets.
