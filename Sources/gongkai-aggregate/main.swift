@@ -5,8 +5,15 @@ usage: gongkai-aggregate < reports.ndjson > tables.ndjson
 
 Reads the records gongkai-extract writes (gongkai.report/1, and the error
 records passed through) on stdin and writes gongkai.table/1 records on stdout:
-summary, inventory (every input file with its status and reason), reports (every
-report with all its values) and findings (every finding, most serious first).
+summary, inventory (every input file with its status and reason), unread (files
+that gave no report, by reason), reports (every report with all its values),
+findings (every finding, most serious first), findings_by_agency; per year
+compare_<year> (every agency's key indicators, ranks, totals), compare_kind_<year>
+(one kind of department across regions) and compare_active_<year>_format<format>
+(section 二, only among reports of one format); yoy (each agency's indicators from
+year to year); and dictionary (every column of every table).
+
+Tables carry no timestamps; the run's figures and duration go to stderr.
 
 options:
   -h, --help   show this help
@@ -14,21 +21,30 @@ options:
 exit codes: 0 ok; 2 finished, some inputs were error records; 1 could not run.
 """
 
+/// A duration in whole milliseconds, for the run facts on stderr.
+func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
+
 Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-aggregate reads stdin and takes no arguments (see --help)") }
+    let clock = ContinuousClock()
+    let start = clock.now
     var reader = LineReader()
     var aggregator = Aggregator()
     var errors = 0
+    var records = 0
     while let (record, _) = try reader.nextRecord() {
         do {
             try aggregator.add(record)
         } catch {
             throw NDJSONError(line: reader.lineNumber, message: "\(error)")
         }
+        records += 1
         if record["error"].map({ !$0.isNull }) ?? false { errors += 1 }
     }
     let writer = OutputWriter()
-    for table in aggregator.tables() { writer.writeRecord(table.json) }
+    let tables = aggregator.tables()
+    for table in tables { writer.writeRecord(table.json) }
     writer.flush()
+    Stage.note("gongkai-aggregate", "\(records) records, \(tables.count) tables in \(milliseconds(clock.now - start)) ms")
     return errors > 0 ? .finishedWithErrors : .ok
 }

@@ -76,8 +76,29 @@ public struct Aggregator {
         }
         let named = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         let findings = findingRows(reports, extra: crossYear.map { (named[$0.0.path] ?? $0.0, $0.1) })
-        return [summary(reports, findings: findings), inventory(), reportsTable(reports), findingsTable(findings),
-                findingsByAgency(reports, findings)]
+        var tables = [summary(reports, findings: findings), inventory(), Compare.unreadTable(inputs), reportsTable(reports),
+                      findingsTable(findings), findingsByAgency(reports, findings)]
+        tables += comparisons(reports, findings)
+        tables.append(Compare.dictionary(tables))
+        return tables
+    }
+
+    /// The comparison tables: per year every agency, one kind of department across
+    /// regions, section 二 per format; then each agency's years.
+    func comparisons(_ reports: [Report], _ findings: [FindingRow]) -> [Table] {
+        var errors: [String: Int] = [:]
+        for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
+        let entries = Compare.entries(reports, errors: errors)
+        var out: [Table] = []
+        for year in Set(entries.map(\.year)).sorted() {
+            out.append(Compare.compareTable(year: year, entries))
+            out.append(Compare.kindTable(year: year, entries))
+            for format in ["2019", "2021"] where entries.contains(where: { $0.year == year && $0.report.activeFormat == format }) {
+                out.append(Compare.activeTable(year: year, format: format, entries))
+            }
+        }
+        out.append(Compare.yoyTable(entries))
+        return out
     }
 
     /// A group's name: the alias table's canonical name, else the most frequent spelling.
@@ -110,8 +131,14 @@ public struct Aggregator {
             name: "inventory", title: "输入文件清单 (inventory)",
             description: "Every file found in the corpus, read or not: status is report, not_a_report, duplicate or error, with the reason.",
             columns: [
-                .init("path", "文件"), .init("status", "状态"), .init("reason", "原因"), .init("format", "格式"),
-                .init("bytes", "字节数", "integer"), .init("sha256", "SHA-256"), .init("agency", "机关"), .init("year", "年度", "integer"),
+                .init("path", "文件", definition: "相对语料文件夹的路径，以 / 分隔"),
+                .init("status", "状态", definition: "report（读出报告）、not_a_report（不是年度报告）、duplicate（与前一文件字节相同）、error（无法读取）或 aliases（机关别名表）"),
+                .init("reason", "原因", definition: "不是 report 时的原因：error 为“原因代码: 说明”，duplicate 为与之相同的文件"),
+                .init("format", "格式", definition: "文件格式：text、markdown，或识别出的不支持格式（pdf、docx、html、image…）"),
+                .init("bytes", "字节数", "integer", definition: "文件大小（字节）"),
+                .init("sha256", "SHA-256", definition: "文件内容的 SHA-256（十六进制）；无法读取时为空"),
+                .init("agency", "机关", definition: "报告标题中的机关（归并后的显示名）"),
+                .init("year", "年度", "integer", definition: "报告年度"),
             ],
             rows: inputs.map { i in
                 [.string(i.path), .string(i.status), .string(i.reason), .string(i.format), .int(i.bytes),
@@ -121,14 +148,14 @@ public struct Aggregator {
 
     func reportsTable(_ reports: [Report]) -> Table {
         var columns: [Table.Column] = [
-            .init("agency", "机关"), .init("year", "年度", "integer"), .init("path", "文件"),
-            .init("format_active", "第二部分格式"), .init("format_apply", "第三部分格式"),
-            .init("period_start", "统计起"), .init("period_end", "统计止"), .init("published", "落款日期"),
-            .init("sections", "章节数", "integer"), .init("findings", "问题数", "integer"),
+            Compare.agencyColumn, Compare.yearColumn, Compare.pathColumn, Compare.formatActiveColumn, Compare.formatApplyColumn,
+            .init("period_start", "统计起", definition: "报告所述统计期限的起始日（ISO 日期）；未写明为空"),
+            .init("period_end", "统计止", definition: "统计期限的截止日；未写明为空"),
+            .init("published", "落款日期", definition: "报告末尾落款的日期（不是“印发”日期）；没有落款为空"),
+            .init("sections", "章节数", "integer", definition: "找到的章节（一至六）个数"),
+            .init("findings", "问题数", "integer", definition: "该报告本身的检查结果条数（不含跨年度检查），见 findings"),
         ]
-        for m in Catalog.metrics {
-            columns.append(.init(m.id, "\(m.section) \(m.row)·\(m.column)", m.unit == "万元" ? "number" : "integer"))
-        }
+        for m in Catalog.metrics { columns.append(Compare.metricColumn(m.id)) }
         let rows: [[JSON]] = reports.map { r in
             var row: [JSON] = [
                 Aggregator.text(r.agency), r.year.map(JSON.int) ?? .null, .string(r.path),
@@ -168,8 +195,10 @@ public struct Aggregator {
         }
         return Table(name: "findings_by_agency", title: "各机关问题数 (findings by agency)",
                      description: "How many findings each agency's reports raised, by severity; agencies with the most errors first.",
-                     columns: [.init("agency", "机关"), .init("reports", "报告数", "integer"), .init("error", "错误", "integer"),
-                               .init("warning", "警告", "integer"), .init("info", "提示", "integer")],
+                     columns: [Compare.agencyColumn, .init("reports", "报告数", "integer", definition: "该机关读出的报告份数"),
+                               .init("error", "错误", "integer", definition: "error 级检查结果条数"),
+                               .init("warning", "警告", "integer", definition: "warning 级检查结果条数"),
+                               .init("info", "提示", "integer", definition: "info 级检查结果条数")],
                      rows: rows.map { [.string($0.key), .int($0.value[0]), .int($0.value[1]), .int($0.value[2]), .int($0.value[3])] })
     }
 
@@ -178,9 +207,14 @@ public struct Aggregator {
             name: "findings", title: "检查发现的问题 (findings)",
             description: "Every finding of every report, most serious first (error, warning, info), then by agency, year and file.",
             columns: [
-                .init("severity", "级别"), .init("agency", "机关"), .init("year", "年度", "integer"), .init("path", "文件"),
-                .init("check", "检查项"), .init("message", "说明"), .init("cells", "涉及单元格"),
-                .init("expected", "应为"), .init("actual", "实为"), .init("line", "行号", "integer"),
+                .init("severity", "级别", definition: "error（数字自相矛盾）、warning（格式不合或数据缺失）、info（值得一看）"),
+                Compare.agencyColumn, Compare.yearColumn, Compare.pathColumn,
+                .init("check", "检查项", definition: "检查的名称（balance、row_total、blank_cells、application_carry…，见 README）"),
+                .init("message", "说明", definition: "中文说明，可直接用于通知"),
+                .init("cells", "涉及单元格", definition: "涉及的指标 id，以空格分隔"),
+                .init("expected", "应为", definition: "按勾稽关系应有的数"),
+                .init("actual", "实为", definition: "报告实际填写的数"),
+                .init("line", "行号", "integer", definition: "问题所在的行（解码后文本的行号）"),
             ],
             rows: rows.map { f in
                 [.string(f.finding.severity.rawValue), Aggregator.text(f.report.agency), f.report.year.map(JSON.int) ?? .null,
@@ -211,14 +245,22 @@ public struct Aggregator {
         facts.append(("agencies", "机关数", .int(agencies.count)))
         let years = Set(reports.compactMap(\.year)).sorted()
         facts.append(("years", "年度", .string(years.map(String.init).joined(separator: ", "))))
+        facts.append(("reports", "报告份数", .int(reports.count)))
+        for f in ["2019", "2021"] {
+            facts.append(("format_active_\(f)", "第二部分\(f)年版", .int(reports.filter { $0.activeFormat == f }.count)))
+        }
+        facts.append(("format_active_none", "第二部分无表", .int(reports.filter { $0.activeFormat == nil }.count)))
         for f in ["2019", "2021"] {
             facts.append(("format_apply_\(f)", "第三部分\(f)年版", .int(reports.filter { $0.applyFormat == f }.count)))
         }
+        facts.append(("format_apply_none", "第三部分无表", .int(reports.filter { $0.applyFormat == nil }.count)))
         for s in Severity.allCases {
             facts.append(("findings_\(s.rawValue)", "问题（\(s.rawValue)）", .int(findings.filter { $0.finding.severity == s }.count)))
         }
         return Table(name: "summary", title: "概况 (summary)", description: "What was read, in figures.",
-                     columns: [.init("key", "项目 id"), .init("label", "项目"), .init("value", "数值")],
+                     columns: [.init("key", "项目 id", definition: "项目的机器名（files、files_error、agencies、years、format_apply_2021…）"),
+                               .init("label", "项目", definition: "项目的中文名"),
+                               .init("value", "数值", definition: "该项目的数值；年度为以逗号分隔的列表")],
                      rows: facts.map { [.string($0.0), .string($0.1), $0.2] })
     }
 }

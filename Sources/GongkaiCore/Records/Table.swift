@@ -1,17 +1,131 @@
 /// A table aggregate decides on and render draws: what it holds, never how it looks.
+///
+/// Besides its cells a table may carry, as data, what render should draw of it:
+/// `charts` (SVG pictures of some columns) and `grouping` (the Markdown is cut into
+/// one section per value of a column). Every field added since the first version
+/// is optional, so records written before it are still read.
 public struct Table: Equatable, Sendable {
     public struct Column: Equatable, Sendable {
         /// Stable machine id: the CSV header.
         public var id: String
         /// Human label (Chinese where the report is): the Markdown header.
         public var label: String
-        /// `text`, `integer`, `number` (exact decimal), `rate` (a percentage).
+        /// `text`, `integer`, `number` (exact decimal), `rate` (a percentage with one decimal).
         public var type: String
+        /// The report section the value comes from (`二(一)`, `三`, `四`), empty when none.
+        public var section: String
+        /// `件`, `万元`, `%`, `百分点`, or empty.
+        public var unit: String
+        /// What the column holds, for the data dictionary (Chinese).
+        public var definition: String
+        /// A key for machines (an id beside a label column that says the same for people):
+        /// in the CSV, left out of the Markdown.
+        public var machineOnly: Bool
 
-        public init(_ id: String, _ label: String, _ type: String = "text") {
+        public init(_ id: String, _ label: String, _ type: String = "text", section: String = "", unit: String = "",
+                    definition: String = "", machineOnly: Bool = false) {
             self.id = id
             self.label = label
             self.type = type
+            self.section = section
+            self.unit = unit
+            self.definition = definition
+            self.machineOnly = machineOnly
+        }
+
+        var json: JSON {
+            var o: [String: JSON] = ["id": .string(id), "label": .string(label), "type": .string(type)]
+            if !section.isEmpty { o["section"] = .string(section) }
+            if !unit.isEmpty { o["unit"] = .string(unit) }
+            if !definition.isEmpty { o["definition"] = .string(definition) }
+            if machineOnly { o["machine_only"] = .bool(true) }
+            return .object(o)
+        }
+
+        init(json: JSON) {
+            self.init(json["id"]?.stringValue ?? "", json["label"]?.stringValue ?? "", json["type"]?.stringValue ?? "text",
+                      section: json["section"]?.stringValue ?? "", unit: json["unit"]?.stringValue ?? "",
+                      definition: json["definition"]?.stringValue ?? "", machineOnly: json["machine_only"]?.boolValue ?? false)
+        }
+    }
+
+    /// A picture aggregate asks for: which columns, drawn how. Render draws it as an
+    /// SVG file beside the Markdown and embeds it there.
+    public struct Chart: Equatable, Sendable {
+        /// Part of the SVG file name (`NAME-ID.svg`), unique within the table.
+        public var id: String
+        /// `bar`: one horizontal bar per row (per value column), labelled by `label`.
+        /// `line`: one line per distinct value of `label`, `x` along the axis, `values[0]` up.
+        public var kind: String
+        public var title: String
+        /// Column id: the bar's label (bar) or the series' name (line).
+        public var label: String
+        /// Column ids of the plotted numbers.
+        public var values: [String]
+        /// Line charts: the column id of the x axis (e.g. the year).
+        public var x: String?
+        /// Only rows whose `filterColumn` cell is one of `filterValues` are drawn (none: all rows).
+        public var filterColumn: String?
+        public var filterValues: [String]
+        /// One chart per section when the table is grouped (see `Grouping`), else one for the table.
+        public var perGroup: Bool
+        /// `件`, `%`…: rates are drawn on a 0–100 scale.
+        public var unit: String
+        /// Bar charts: bars from the largest value of `values[0]` down (blanks last) instead of in row order.
+        public var sortDescending: Bool
+        /// Bar charts: at most this many bars (after sorting); the chart says how many were left out.
+        public var limit: Int?
+
+        public init(id: String, kind: String, title: String, label: String, values: [String], x: String? = nil,
+                    filterColumn: String? = nil, filterValues: [String] = [], perGroup: Bool = false, unit: String = "",
+                    sortDescending: Bool = false, limit: Int? = nil) {
+            self.id = id
+            self.kind = kind
+            self.title = title
+            self.label = label
+            self.values = values
+            self.x = x
+            self.filterColumn = filterColumn
+            self.filterValues = filterValues
+            self.perGroup = perGroup
+            self.unit = unit
+            self.sortDescending = sortDescending
+            self.limit = limit
+        }
+
+        var json: JSON {
+            var o: [String: JSON] = [
+                "id": .string(id), "kind": .string(kind), "title": .string(title), "label": .string(label),
+                "values": .array(values.map(JSON.string)), "per_group": .bool(perGroup), "unit": .string(unit),
+            ]
+            if let x { o["x"] = .string(x) }
+            if let filterColumn { o["filter"] = .object(["column": .string(filterColumn), "values": .array(filterValues.map(JSON.string))]) }
+            if sortDescending { o["sort"] = .string("descending") }
+            if let limit { o["limit"] = .int(limit) }
+            return .object(o)
+        }
+
+        init(json: JSON) {
+            self.init(id: json["id"]?.stringValue ?? "chart", kind: json["kind"]?.stringValue ?? "bar",
+                      title: json["title"]?.stringValue ?? "", label: json["label"]?.stringValue ?? "",
+                      values: (json["values"]?.arrayValue ?? []).compactMap(\.stringValue), x: json["x"]?.stringValue,
+                      filterColumn: json["filter"]?["column"]?.stringValue,
+                      filterValues: (json["filter"]?["values"]?.arrayValue ?? []).compactMap(\.stringValue),
+                      perGroup: json["per_group"]?.boolValue ?? false, unit: json["unit"]?.stringValue ?? "",
+                      sortDescending: json["sort"]?.stringValue == "descending", limit: json["limit"]?.intValue)
+        }
+    }
+
+    /// The Markdown is cut into one section per distinct value of `column` (rows keep
+    /// their order); `details` are columns constant within a section, shown under its
+    /// heading instead of in every row. The CSV keeps every column.
+    public struct Grouping: Equatable, Sendable {
+        public var column: String
+        public var details: [String]
+
+        public init(column: String, details: [String] = []) {
+            self.column = column
+            self.details = details
         }
     }
 
@@ -23,24 +137,37 @@ public struct Table: Equatable, Sendable {
     public var columns: [Column]
     /// Cells in column order: strings, exact numbers, or null for blank.
     public var rows: [[JSON]]
+    public var charts: [Chart]
+    public var grouping: Grouping?
 
-    public init(name: String, title: String, description: String, columns: [Column], rows: [[JSON]]) {
+    public init(name: String, title: String, description: String, columns: [Column], rows: [[JSON]],
+                charts: [Chart] = [], grouping: Grouping? = nil) {
         self.name = name
         self.title = title
         self.description = description
         self.columns = columns
         self.rows = rows
+        self.charts = charts
+        self.grouping = grouping
     }
 
+    /// The index of column `id`, if the table has it.
+    public func column(_ id: String) -> Int? { columns.firstIndex { $0.id == id } }
+
     public var json: JSON {
-        .object([
+        var o: [String: JSON] = [
             "schema": .string(Schema.table),
             "name": .string(name),
             "title": .string(title),
             "description": .string(description),
-            "columns": .array(columns.map { .object(["id": .string($0.id), "label": .string($0.label), "type": .string($0.type)]) }),
+            "columns": .array(columns.map(\.json)),
             "rows": .array(rows.map(JSON.array)),
-        ])
+        ]
+        if !charts.isEmpty { o["charts"] = .array(charts.map(\.json)) }
+        if let grouping {
+            o["grouping"] = .object(["column": .string(grouping.column), "details": .array(grouping.details.map(JSON.string))])
+        }
+        return .object(o)
     }
 
     public init(json o: [String: JSON]) throws {
@@ -48,9 +175,13 @@ public struct Table: Equatable, Sendable {
         self.name = name
         title = o["title"]?.stringValue ?? name
         description = o["description"]?.stringValue ?? ""
-        columns = (o["columns"]?.arrayValue ?? []).map {
-            Column($0["id"]?.stringValue ?? "", $0["label"]?.stringValue ?? "", $0["type"]?.stringValue ?? "text")
-        }
+        columns = (o["columns"]?.arrayValue ?? []).map(Column.init(json:))
         rows = (o["rows"]?.arrayValue ?? []).map { $0.arrayValue ?? [] }
+        charts = (o["charts"]?.arrayValue ?? []).map(Chart.init(json:))
+        if let g = o["grouping"], let column = g["column"]?.stringValue {
+            grouping = Grouping(column: column, details: (g["details"]?.arrayValue ?? []).compactMap(\.stringValue))
+        } else {
+            grouping = nil
+        }
     }
 }

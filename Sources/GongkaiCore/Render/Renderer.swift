@@ -1,12 +1,15 @@
 import Foundation
 
-/// How tables look: CSV for machines (RFC 4180, UTF-8), Markdown for people,
-/// and an index. Stable order and number text, no timestamps: the same tables
-/// always give the same bytes.
+/// How tables look: CSV for machines (RFC 4180, UTF-8), Markdown for people with
+/// SVG charts beside it, and an index. Stable order and number text, no
+/// timestamps: the same tables always give the same bytes.
 public struct Renderer {
     public var excelBOM = false
 
     public init(excelBOM: Bool = false) { self.excelBOM = excelBOM }
+
+    /// The file that lists what render wrote, so the next run can remove what it no longer writes.
+    public static let manifestName = ".gongkai-manifest"
 
     /// A cell as CSV/Markdown text: numbers as printed, null as empty.
     static func cellText(_ v: JSON) -> String {
@@ -40,46 +43,255 @@ public struct Renderer {
 
     // MARK: Markdown
 
-    public func markdown(_ table: Table) -> String {
+    public func markdown(_ table: Table) -> String { markdown(table, charts: Renderer.charts(table)) }
+
+    /// The Markdown of a table whose charts are already drawn.
+    func markdown(_ table: Table, charts: [ChartFile]) -> String {
         var out = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { out += Renderer.mdInline(table.description) + "\n\n" }
         if table.rows.isEmpty {
             out += "(no rows)\n"
             return out
         }
-        out += "| " + table.columns.map { Renderer.mdCell($0.label) }.joined(separator: " | ") + " |\n"
-        out += "|" + table.columns.map { $0.type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
-        for row in table.rows {
-            out += "| " + row.map { Renderer.mdCell(Renderer.cellText($0)) }.joined(separator: " | ") + " |\n"
+        for c in charts where c.group == nil { out += Renderer.image(c) + "\n\n" }
+        guard let grouping = table.grouping, let g = table.column(grouping.column) else {
+            return out + Renderer.mdTable(table.columns, table.rows)
+        }
+        let details = grouping.details.compactMap { table.column($0) }
+        let hidden = Set([g] + details)
+        let columns = table.columns.enumerated().filter { !hidden.contains($0.offset) }
+        for (value, rows) in Renderer.groups(table.rows, by: g) {
+            out += "## \(value.isEmpty ? "（空白）" : Renderer.mdEscape(value))\n\n"
+            let facts = details.compactMap { i -> String? in
+                let v = Renderer.cellText(rows[0][safe: i] ?? .null)
+                return v.isEmpty ? nil : "\(Renderer.mdEscape(table.columns[i].label))：\(Renderer.mdEscape(v))"
+            }
+            if !facts.isEmpty { out += facts.joined(separator: " · ") + "\n\n" }
+            for c in charts where c.group == value { out += Renderer.image(c) + "\n\n" }
+            out += Renderer.mdTable(columns.map(\.element), rows.map { row in columns.map { row[safe: $0.offset] ?? .null } })
+            out += "\n"
+        }
+        return out.hasSuffix("\n\n") ? String(out.dropLast()) : out
+    }
+
+    /// A Markdown table of `columns` (those for machines only left out): Chinese labels,
+    /// numbers right-aligned, blanks blank, every row with one cell per column.
+    static func mdTable(_ columns: [Table.Column], _ rows: [[JSON]]) -> String {
+        let shown = columns.indices.filter { !columns[$0].machineOnly }
+        var out = "| " + shown.map { mdCell(columns[$0].label) }.joined(separator: " | ") + " |\n"
+        out += "|" + shown.map { columns[$0].type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
+        for row in rows {
+            out += "| " + shown.map { mdCell(cellText(row[safe: $0] ?? .null)) }.joined(separator: " | ") + " |\n"
         }
         return out
     }
 
-    /// A Markdown table cell: `|` escaped, line breaks as `<br>`.
+    /// Rows cut by the value of column `g`, each group where its first row is.
+    static func groups(_ rows: [[JSON]], by g: Int) -> [(String, [[JSON]])] {
+        var order: [String] = []
+        var members: [String: [[JSON]]] = [:]
+        for row in rows {
+            let key = cellText(row[safe: g] ?? .null)
+            if members[key] == nil { order.append(key) }
+            members[key, default: []].append(row)
+        }
+        return order.map { ($0, members[$0]!) }
+    }
+
+    /// A Markdown table cell: `\\` and `|` escaped, line breaks as `<br>`, a tab as a
+    /// space, other control characters dropped. One pass; most cells come back as they are.
     static func mdCell(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "|", with: "\\|")
-            .replacingOccurrences(of: "\r\n", with: "<br>")
-            .replacingOccurrences(of: "\n", with: "<br>")
-            .replacingOccurrences(of: "\r", with: "<br>")
+        guard s.unicodeScalars.contains(where: { $0 == "\\" || $0 == "|" || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            return s
+        }
+        var out = String.UnicodeScalarView()
+        var previousCR = false
+        for u in s.unicodeScalars {
+            defer { previousCR = u == "\r" }
+            switch u {
+            case "\\": out.append("\\"); out.append("\\")
+            case "|": out.append("\\"); out.append("|")
+            case "\r": out.append(contentsOf: "<br>".unicodeScalars)
+            case "\n": if !previousCR { out.append(contentsOf: "<br>".unicodeScalars) }
+            case "\t": out.append(" ")
+            default:
+                if u.value < 0x20 || (0x7F...0x9F).contains(u.value) { continue }
+                out.append(u)
+            }
+        }
+        return String(out)
     }
 
     static func mdInline(_ s: String) -> String {
-        s.replacingOccurrences(of: "\n", with: " ")
+        withoutControls(s.replacingOccurrences(of: "\n", with: " "))
+    }
+
+    /// `s` without C0/C1 control characters other than line breaks; a tab becomes a space.
+    static func withoutControls(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value) }) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if u == "\t" { out.append(" ") } else if !(u.value < 0x20 && u != "\n" && u != "\r") && !(0x7F...0x9F).contains(u.value) { out.append(u) }
+        }
+        return String(out)
+    }
+
+    /// Text in a heading, image alt text or link label: Markdown punctuation escaped, one line.
+    static func mdEscape(_ s: String) -> String {
+        var out = ""
+        for ch in withoutControls(s) {
+            if ch == "\n" || ch == "\r" || ch == "\r\n" { out += " "; continue }
+            if "\\`*_[]<>#|!".contains(ch) { out += "\\" }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// A link target: ASCII outside the unreserved set percent-encoded, other characters kept.
+    static func linkTarget(_ file: String) -> String {
+        let hex = Array("0123456789ABCDEF")
+        var out = ""
+        for u in file.unicodeScalars {
+            let v = u.value
+            if v >= 0x80 || (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) || "-._~".unicodeScalars.contains(u) {
+                out.unicodeScalars.append(u)
+            } else {
+                out += "%\(hex[Int(v >> 4)])\(hex[Int(v & 0xF)])"
+            }
+        }
+        return out
+    }
+
+    static func image(_ c: ChartFile) -> String { "![\(mdEscape(c.title))](\(linkTarget(c.file)))" }
+
+    // MARK: Charts
+
+    /// A chart as render writes it: the SVG file, its title, and the section it belongs to.
+    public struct ChartFile: Equatable, Sendable {
+        public var file: String
+        public var title: String
+        /// The grouping value of the section it is shown in; nil above the table.
+        public var group: String?
+        public var svg: String
+    }
+
+    /// Every chart of a table, in the order the Markdown shows them: the table's own,
+    /// then section by section. A chart with nothing to draw (no row, every value blank)
+    /// is left out.
+    public static func charts(_ table: Table) -> [ChartFile] {
+        var out: [ChartFile] = []
+        let stem = safeFileName(table.name)
+        let grouped = table.grouping.flatMap { table.column($0.column) }
+        for chart in table.charts where !(chart.perGroup && grouped != nil) {
+            if let svg = draw(chart, table: table, rows: table.rows, title: chart.title) {
+                out.append(ChartFile(file: "\(stem)-\(safeFileName(chart.id)).svg", title: chart.title, group: nil, svg: svg))
+            }
+        }
+        guard let g = grouped else { return out }
+        for (value, rows) in groups(table.rows, by: g) {
+            for chart in table.charts where chart.perGroup {
+                let title = "\(value.isEmpty ? "（空白）" : value)：\(chart.title)"
+                if let svg = draw(chart, table: table, rows: rows, title: title) {
+                    out.append(ChartFile(file: "\(stem)-\(safeFileName(chart.id))-\(uniqueFileStem(value)).svg", title: title,
+                                         group: value, svg: svg))
+                }
+            }
+        }
+        return out
+    }
+
+    static func draw(_ chart: Table.Chart, table: Table, rows all: [[JSON]], title: String) -> String? {
+        guard let labelIndex = table.column(chart.label) else { return nil }
+        let valueIndexes = chart.values.compactMap { table.column($0) }
+        guard !valueIndexes.isEmpty else { return nil }
+        var rows = all
+        if let fc = chart.filterColumn, let i = table.column(fc) {
+            rows = rows.filter { chart.filterValues.contains(cellText($0[safe: i] ?? .null)) }
+        }
+        func number(_ v: JSON) -> Double? { Quantity(cellText(v)).map(\.doubleValue) }
+        guard rows.contains(where: { r in valueIndexes.contains { number(r[safe: $0] ?? .null) != nil } }) else { return nil }
+        let blankMeans = chart.unit == "%" ? "空白：报告未填，或比率的分母为0" : "空白：报告未填或没有该表"
+        switch chart.kind {
+        case "line":
+            guard let xc = chart.x, let xi = table.column(xc) else { return nil }
+            var xs: [String] = []
+            for r in rows where !xs.contains(cellText(r[safe: xi] ?? .null)) { xs.append(cellText(r[safe: xi] ?? .null)) }
+            xs.sort { a, b in
+                if let x = Quantity(a), let y = Quantity(b) { return x < y }
+                return JSON.utf8Less(a, b)
+            }
+            var names: [String] = []
+            for r in rows where !names.contains(cellText(r[safe: labelIndex] ?? .null)) { names.append(cellText(r[safe: labelIndex] ?? .null)) }
+            // Series in the order the chart asks for them, when it names them.
+            if let fc = chart.filterColumn, let fi = table.column(fc) {
+                let rank = { (name: String) -> Int in
+                    let key = rows.first { cellText($0[safe: labelIndex] ?? .null) == name }.map { cellText($0[safe: fi] ?? .null) } ?? ""
+                    return chart.filterValues.firstIndex(of: key) ?? Int.max
+                }
+                names = names.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+            }
+            let vi = valueIndexes[0]
+            // The first row of each (series, x).
+            var cells: [String: JSON] = [:]
+            for r in rows {
+                let key = cellText(r[safe: labelIndex] ?? .null) + "\u{1F}" + cellText(r[safe: xi] ?? .null)
+                if cells[key] == nil { cells[key] = r[safe: vi] ?? .null }
+            }
+            let lines = names.map { name -> SVG.Line in
+                let v = xs.map { cells[name + "\u{1F}" + $0] ?? .null }
+                return SVG.Line(name: name, values: v.map(number), texts: v.map(cellText))
+            }
+            return SVG.lineChart(title: title, xs: xs, lines: lines, unit: chart.unit, blankNote: "线条断开处为\(blankMeans)，不是0")
+        default:
+            var bars = rows.map { r in
+                SVG.Bar(label: cellText(r[safe: labelIndex] ?? .null), values: valueIndexes.map { number(r[safe: $0] ?? .null) },
+                        texts: valueIndexes.map { cellText(r[safe: $0] ?? .null) })
+            }
+            if chart.sortDescending {
+                // Largest first, blanks last; equal values keep the table's order.
+                bars = bars.enumerated().sorted { a, b in
+                    let x = a.element.values[0], y = b.element.values[0]
+                    if (x == nil) != (y == nil) { return x != nil }
+                    if let x, let y, x != y { return x > y }
+                    return a.offset < b.offset
+                }.map(\.element)
+            }
+            var notes: [String] = []
+            if let limit = chart.limit, limit > 0, bars.count > limit {
+                notes.append("只画出\(chart.sortDescending ? "数值最大的" : "前")\(limit)个（共\(bars.count)个），全部见表")
+                bars = Array(bars.prefix(limit))
+            }
+            if bars.contains(where: { $0.values.contains { $0 == nil } }) { notes.append(blankMeans) }
+            return SVG.barChart(title: title, series: valueIndexes.map { table.columns[$0].label }, bars: bars, unit: chart.unit,
+                                notes: notes)
+        }
     }
 
     // MARK: Index
 
-    /// `README.md` of the outputs: the summary's figures and a link to every table.
-    public func index(_ tables: [Table]) -> String {
+    /// `README.md` of the outputs: what was read, what could not be, the most serious
+    /// findings, findings by agency, and a link to every table and chart.
+    public func index(_ tables: [Table]) -> String { index(tables, charts: tables.map(Renderer.charts)) }
+
+    /// The index, given every table's charts (in table order).
+    func index(_ tables: [Table], charts chartsByTable: [[ChartFile]]) -> String {
         var out = "# gongkai outputs\n\n"
-        out += "Generated by gongkai from the corpus; the same corpus always gives the same files.\n\n"
+        out += "Generated by gongkai from the corpus; the same corpus always gives the same files. CSV files are for machines (column ids as header, see [dictionary.md](dictionary.md)); Markdown files are for people.\n\n"
         if let summary = tables.first(where: { $0.name == "summary" }) {
-            out += "## 概况 (summary)\n\n| 项目 | 数值 |\n| --- | ---: |\n"
+            out += "## 读取情况 (what was read)\n\n| 项目 | 数值 |\n| --- | ---: |\n"
             for row in summary.rows where row.count >= 3 {
                 out += "| \(Renderer.mdCell(Renderer.cellText(row[1]))) | \(Renderer.mdCell(Renderer.cellText(row[2]))) |\n"
             }
             out += "\n"
+        }
+        if let unread = tables.first(where: { $0.name == "unread" }) {
+            out += "## 未能读取的文件 (what could not be read)\n\n"
+            if unread.rows.isEmpty {
+                out += "每个文件都读出了报告。(Every file was read as a report.)\n\n"
+            } else {
+                out += "By status and reason; every file with its reason is in [inventory.md](inventory.md).\n\n"
+                out += Renderer.mdTable(unread.columns, unread.rows) + "\n"
+            }
         }
         if let findings = tables.first(where: { $0.name == "findings" }) {
             let top = findings.rows.filter { $0.first == .string("error") }.prefix(10)
@@ -96,48 +308,110 @@ public struct Renderer {
         if let byAgency = tables.first(where: { $0.name == "findings_by_agency" }), !byAgency.rows.isEmpty {
             out += "## 各机关问题数 (findings by agency)\n\n"
             if byAgency.rows.count > 20 { out += "The 20 agencies with the most errors; all in [findings_by_agency.md](findings_by_agency.md).\n\n" }
-            out += "| " + byAgency.columns.map { Renderer.mdCell($0.label) }.joined(separator: " | ") + " |\n"
-            out += "|" + byAgency.columns.map { $0.type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
-            for row in byAgency.rows.prefix(20) {
-                out += "| " + row.map { Renderer.mdCell(Renderer.cellText($0)) }.joined(separator: " | ") + " |\n"
-            }
-            out += "\n"
+            out += Renderer.mdTable(byAgency.columns, Array(byAgency.rows.prefix(20))) + "\n"
         }
-        out += "## Tables\n\n| table | rows | CSV | Markdown |\n| --- | ---: | --- | --- |\n"
-        for t in tables {
-            out += "| \(Renderer.mdCell(t.title)) | \(t.rows.count) | [\(t.name).csv](\(t.name).csv) | [\(t.name).md](\(t.name).md) |\n"
+        let charts = Array(zip(tables, chartsByTable))
+        out += "## Tables\n\n| table | rows | CSV | Markdown | charts |\n| --- | ---: | --- | --- | ---: |\n"
+        for (t, c) in charts {
+            let name = Renderer.safeFileName(t.name)
+            out += "| \(Renderer.mdCell(t.title)) | \(t.rows.count) | [\(name).csv](\(Renderer.linkTarget(name + ".csv"))) | [\(name).md](\(Renderer.linkTarget(name + ".md"))) | \(c.count) |\n"
+        }
+        let withCharts = charts.filter { !$0.1.isEmpty }
+        if !withCharts.isEmpty {
+            out += "\n## Charts\n\nSVG files, each also shown in its table's Markdown.\n"
+            for (t, c) in withCharts {
+                out += "\n### \(Renderer.mdEscape(t.title))\n\n"
+                for chart in c { out += "- [\(Renderer.mdEscape(chart.title))](\(Renderer.linkTarget(chart.file)))\n" }
+            }
         }
         return out
     }
 
-    /// Writes every table and the index into `dir`, each file atomically
-    /// (a temporary file renamed into place), so a reader never sees half a file.
-    public func write(_ tables: [Table], to dir: String) throws {
+    // MARK: Files
+
+    /// Every file render writes for `tables`, by name: CSV and Markdown per table, its
+    /// charts, and the index.
+    public func files(_ tables: [Table]) throws -> [(name: String, text: String)] {
+        var out: [(name: String, text: String)] = []
+        var names = Set<String>()
+        func add(_ name: String, _ text: String) throws {
+            guard names.insert(name).inserted else { throw StageFailure("two output files are named '\(name)'") }
+            out.append((name, text))
+        }
+        var chartsByTable: [[ChartFile]] = []
+        for t in tables {
+            let name = Renderer.safeFileName(t.name)
+            guard name != "README" else { throw StageFailure("a table may not be named 'README'") }
+            let charts = Renderer.charts(t)
+            chartsByTable.append(charts)
+            try add("\(name).csv", csv(t))
+            try add("\(name).md", markdown(t, charts: charts))
+            for c in charts { try add(c.file, c.svg) }
+        }
+        try add("README.md", index(tables, charts: chartsByTable))
+        return out
+    }
+
+    /// Writes every file into `dir`, each atomically (a temporary file renamed into
+    /// place), so a reader never sees half a file. Files an earlier run wrote (listed in
+    /// its manifest) that this run does not write are removed, so a chart of an agency
+    /// no longer in the corpus does not linger; no other file is touched.
+    @discardableResult
+    public func write(_ tables: [Table], to dir: String) throws -> [String] {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
             throw StageFailure("cannot create output folder '\(dir)': \(error.localizedDescription)")
         }
-        var names = Set<String>()
-        for t in tables {
-            let name = Renderer.safeFileName(t.name)
-            guard names.insert(name).inserted else { throw StageFailure("two tables are named '\(name)'") }
-            try Renderer.writeAtomically(csv(t), to: "\(dir)/\(name).csv")
-            try Renderer.writeAtomically(markdown(t), to: "\(dir)/\(name).md")
+        let files = try self.files(tables)
+        for f in files { try Renderer.writeAtomically(f.text, to: "\(dir)/\(f.name)") }
+        let written = files.map(\.name).sorted(by: JSON.utf8Less)
+        let manifest = "\(dir)/\(Renderer.manifestName)"
+        if let old = try? String(contentsOfFile: manifest, encoding: .utf8) {
+            let keep = Set(written)
+            for name in old.split(separator: "\n").map(String.init)
+            where !keep.contains(name) && name == Renderer.safeFileName(name) && name != Renderer.manifestName {
+                try? fm.removeItem(atPath: "\(dir)/\(name)")
+            }
         }
-        try Renderer.writeAtomically(index(tables), to: "\(dir)/README.md")
+        try Renderer.writeAtomically(written.joined(separator: "\n") + "\n", to: manifest)
+        return written
     }
 
-    /// A table name as a file name that cannot leave the output folder.
-    public static func safeFileName(_ s: String) -> String {
+    /// A name as a file name that cannot leave the output folder nor trouble a file
+    /// system: no `/` or `\`, no `..`, no control, format or line-separator characters,
+    /// none of `:*?"<>|`, no leading dot, no trailing dot or space, at most `maxBytes`
+    /// bytes of UTF-8 (cut between characters).
+    public static func safeFileName(_ s: String, maxBytes: Int = 120) -> String {
         var out = ""
         for u in s.unicodeScalars {
-            if u.value < 0x20 || u == "/" || u == "\\" || u.value == 0x7F || u == ":" { out += "_" } else { out.unicodeScalars.append(u) }
+            let v = u.value
+            let bad = v < 0x20 || (0x7F...0x9F).contains(v) || "/\\:*?\"<>|".unicodeScalars.contains(u)
+                || (0x200B...0x200F).contains(v) || (0x2028...0x202E).contains(v) || (0x2060...0x206F).contains(v)
+                || v == 0xFEFF || (0xFFF0...0xFFFF).contains(v) || TextClass.isSpace(v) && v != 0x20
+            out.unicodeScalars.append(bad ? "_" : u)
         }
-        while out.hasPrefix(".") { out.removeFirst() }
-        if out.isEmpty { out = "table" }
-        return String(out.prefix(100))
+        while out.contains("..") { out = out.replacingOccurrences(of: "..", with: "_") }
+        while let f = out.first, f == "." || f == " " { out.removeFirst() }
+        var bytes = 0
+        var cut = String.UnicodeScalarView()
+        for u in out.unicodeScalars {
+            bytes += String(u).utf8.count
+            if bytes > maxBytes { break }
+            cut.append(u)
+        }
+        out = String(cut)
+        while let l = out.last, l == "." || l == " " { out.removeLast() }
+        return out.isEmpty ? "table" : out
+    }
+
+    /// A file-name part for any text (an agency's name): the safe form, and when that
+    /// had to change or shorten the text, 8 hex digits of its SHA-256 so that two names
+    /// never share a file.
+    public static func uniqueFileStem(_ s: String) -> String {
+        let safe = safeFileName(s, maxBytes: 80)
+        return safe == s ? safe : "\(safe)-\(SHA256.hex(Array(s.utf8)).prefix(8))"
     }
 
     static func writeAtomically(_ text: String, to path: String) throws {
@@ -149,4 +423,9 @@ public struct Renderer {
             throw StageFailure("cannot move '\(tmp)' to '\(path)': \(String(cString: strerror(errno)))")
         }
     }
+}
+
+extension Array {
+    /// The element at `i`, or nil when `i` is out of range.
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -1,0 +1,398 @@
+/// The tables an analyst reads: every agency side by side for one year, one kind
+/// of department across regions, section 二 among reports of one format, and each
+/// agency's indicators from year to year. Decides what they hold (and which charts
+/// render should draw of them), never how they look.
+enum Compare {
+    /// One agency's report for one year, as the comparison tables show it.
+    struct Entry {
+        var report: Report
+        var agency: String
+        var year: Int
+        var region: String
+        /// The kind of department, short forms written out (`Region.kindKey`).
+        var kind: String
+        /// Every indicator (`Indicators.all`); rates already rounded to one decimal.
+        var values: [String: Quantity?]
+        /// Error-severity findings of the report, the checks across years included.
+        var errors: Int
+    }
+
+    static let agencyRow = "机关"
+    static let totalRow = "合计"
+    static let filledTotalRow = "合计（仅计已填）"
+
+    // MARK: Entries
+
+    /// One entry per agency and year. When an agency has two different reports for one
+    /// year (a `duplicate_report` finding), the one with fewer errors, then more filled
+    /// cells, then the first path is compared; its file is named in the table.
+    static func entries(_ reports: [Report], errors: [String: Int]) -> [Entry] {
+        var byKey: [String: [Report]] = [:]
+        for r in reports {
+            guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
+            byKey["\(agency)\u{1F}\(year)", default: []].append(r)
+        }
+        var out: [Entry] = []
+        for key in byKey.keys.sorted(by: JSON.utf8Less) {
+            let candidates = byKey[key]!
+            let r = candidates.min { a, b in
+                let ea = errors[a.path] ?? 0, eb = errors[b.path] ?? 0
+                if ea != eb { return ea < eb }
+                let fa = a.values.values.filter { $0 != nil }.count, fb = b.values.values.filter { $0 != nil }.count
+                if fa != fb { return fa > fb }
+                return JSON.utf8Less(a.path, b.path)
+            }!
+            let (region, kind) = Region.split(r.agency!)
+            out.append(Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: Region.kindKey(kind),
+                             values: Indicators.values(r), errors: errors[r.path] ?? 0))
+        }
+        return out.sorted(by: order)
+    }
+
+    /// Region (blank last), then agency name, then year; byte order throughout.
+    static func order(_ a: Entry, _ b: Entry) -> Bool {
+        if a.region.isEmpty != b.region.isEmpty { return !a.region.isEmpty }
+        if a.region != b.region { return JSON.utf8Less(a.region, b.region) }
+        if a.agency != b.agency { return JSON.utf8Less(a.agency, b.agency) }
+        return a.year < b.year
+    }
+
+    // MARK: Columns
+
+    static let rowTypeColumn = Table.Column(
+        "row_type", "行类型",
+        definition: "机关：一个机关当年的报告；合计：各机关之和，任一机关该项空白则合计空白，比率由合计数重新计算；合计（仅计已填）：只加已填的单元格，比率由该行之和计算（仅在与“合计”不同时列出）")
+    static let regionColumn = Table.Column(
+        "region", "地区",
+        definition: "机关名称开头的行政区划（省、自治区、市、州、盟、地区、县、区、旗，以及有专名的开发区、园区、新区、实验区等功能区），由名称推断；名称里没有区划的为空")
+    static let agencyColumn = Table.Column(
+        "agency", "机关",
+        definition: "报告标题中的机关名称；名称经规范化（全半角、空格、标点、简称）并按别名表 agencies.tsv 归并，显示别名表的规范名或最常见的写法")
+    static let kindColumn = Table.Column(
+        "kind", "部门类别",
+        definition: "机关名称去掉开头的区划后余下的部分，简称写全（工信局→工业和信息化局、管委会→管理委员会）；同一类别的机关可跨地区比较；名称只有区划时为空")
+    static let yearColumn = Table.Column("year", "年度", "integer", definition: "报告年度（标题中的年份）")
+    static let formatApplyColumn = Table.Column(
+        "format_apply", "第三部分格式", section: "三",
+        definition: "第三部分（依申请公开）表格的格式：2019（国办公开办函〔2019〕60号）或 2021（国办公开办函〔2021〕30号），按表中标签判断；空白表示没有该表")
+    static let formatActiveColumn = Table.Column(
+        "format_active", "第二部分格式", section: "二",
+        definition: "第二部分（主动公开，第二十条各项）表格的格式：2019 或 2021，按表中标签判断；两种格式的数值含义不同，不可互相比较")
+    static let errorsColumn = Table.Column(
+        "errors", "错误数", "integer",
+        definition: "该报告 error 级检查结果的条数（数字自相矛盾，含跨年度的结转检查），明细见 findings；错误多的报告，其数值需先核对再比较")
+    static let pathColumn = Table.Column("path", "文件", definition: "报告所在文件相对语料文件夹的路径")
+
+    /// An indicator's column, and its rank's right after it when it is ranked.
+    static func indicatorColumns(within scope: String) -> [Table.Column] {
+        var out: [Table.Column] = []
+        for i in Indicators.all {
+            out.append(Table.Column(i.id, i.isRate ? "\(i.label)(%)" : i.label, i.isRate ? "rate" : "integer",
+                                    section: i.section, unit: i.unit, definition: i.definition))
+            if i.ranked {
+                out.append(Table.Column(i.rankID, "\(i.label)名次", "integer", section: i.section,
+                                        definition: "\(i.label)在\(scope)的名次：从大到小，1为最大；数值相同名次相同，其后名次顺延（1、2、2、4）；空白不排名"))
+            }
+        }
+        return out
+    }
+
+    // MARK: Indicator rows
+
+    /// Rows of the entries with ranks among them, then the totals rows.
+    static func indicatorRows(_ entries: [Entry], lead: (Entry) -> [JSON], blankLead: [JSON]) -> [[JSON]] {
+        var ranks: [String: [Int?]] = [:]
+        for i in Indicators.all where i.ranked {
+            ranks[i.id] = Indicators.ranks(entries.map { $0.values[i.id] ?? nil })
+        }
+        var rows: [[JSON]] = []
+        for (n, e) in entries.enumerated() {
+            var row: [JSON] = [.string(agencyRow)] + lead(e)
+            for i in Indicators.all {
+                row.append(Indicators.cell(e.values[i.id] ?? nil, rate: i.isRate))
+                if i.ranked { row.append(ranks[i.id]![n].map(JSON.int) ?? .null) }
+            }
+            row += [.int(e.errors), .string(e.report.path)]
+            rows.append(row)
+        }
+        let errors = entries.reduce(0) { $0 + $1.errors }
+        let (strict, filled) = totals(entries.map(\.values), ids: Indicators.all.filter { !$0.isRate }.map(\.id))
+        let strictValues = Indicators.withRates(strict), filledValues = Indicators.withRates(filled)
+        for (label, values) in [(totalRow, strictValues), (filledTotalRow, filledValues)] {
+            if label == filledTotalRow && filled == strict { continue }
+            var row: [JSON] = [.string(label)] + blankLead
+            for i in Indicators.all {
+                row.append(Indicators.cell(values[i.id] ?? nil, rate: i.isRate))
+                if i.ranked { row.append(.null) }
+            }
+            row += [.int(errors), .null]
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Column sums: strict (blank when any term is blank) and over the filled cells only
+    /// (blank when none is filled).
+    static func totals(_ values: [[String: Quantity?]], ids: [String]) -> (strict: [String: Quantity?], filled: [String: Quantity?]) {
+        var strict: [String: Quantity?] = [:], filled: [String: Quantity?] = [:]
+        for id in ids {
+            let cells = values.map { $0[id] ?? nil }
+            let known = cells.compactMap { $0 }
+            strict[id] = known.count == cells.count && !cells.isEmpty ? Quantity.sum(known) : nil
+            filled[id] = known.isEmpty ? nil : Quantity.sum(known)
+        }
+        return (strict, filled)
+    }
+
+    /// Bar charts drawn of a comparison: the largest first, at most this many bars.
+    static let barLimit = 40
+
+    static func barCharts(year: Int, perGroup: Bool) -> [Table.Chart] {
+        [
+            Table.Chart(id: "received", kind: "bar", title: "\(year)年 新收政府信息公开申请（件）", label: "agency", values: ["received"],
+                        filterColumn: "row_type", filterValues: [agencyRow], perGroup: perGroup, unit: "件",
+                        sortDescending: true, limit: barLimit),
+            Table.Chart(id: "disclosure_rate", kind: "bar", title: "\(year)年 公开率（%）", label: "agency", values: ["disclosure_rate"],
+                        filterColumn: "row_type", filterValues: [agencyRow], perGroup: perGroup, unit: "%",
+                        sortDescending: true, limit: barLimit),
+        ]
+    }
+
+    static let comparability = "第三部分在2019年版与2021年版之间可比：2021年版“（六）其他处理”的三个子项相加后与2019年版的一行对应。第二部分（第二十条各项）两版含义不同，不在此表，见 compare_active_<年度>_format<格式>。空白不是0：任一项空白，由它算出的和与比率都空白；比率分母为0也空白。"
+
+    // MARK: compare_<year>
+
+    static func compareTable(year: Int, _ all: [Entry]) -> Table {
+        let entries = all.filter { $0.year == year }
+        let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn, formatApplyColumn]
+            + indicatorColumns(within: "本年全部机关中") + [errorsColumn, pathColumn]
+        let rows = indicatorRows(entries, lead: { [.string($0.region), .string($0.agency), .string($0.kind), Aggregator.text($0.report.applyFormat)] },
+                                 blankLead: [.null, .null, .null, .null])
+        return Table(
+            name: "compare_\(year)", title: "\(year)年各机关比较 (compare_\(year))",
+            description: "\(year)年每个机关一行，按地区、机关名称排列；列为第三、四部分的主要指标，主要指标后附名次（从大到小，并列同名次），末行为合计（比率由合计数重新计算）。\(comparability)同一机关同年有两份不同报告时，取错误较少、已填单元格较多的一份（“文件”列注明），另一份见 findings 的 duplicate_report；读不出机关名或年度的报告不在表中（见 reports）。",
+            columns: columns, rows: rows, charts: barCharts(year: year, perGroup: false))
+    }
+
+    // MARK: compare_kind_<year>
+
+    static func kindTable(year: Int, _ all: [Entry]) -> Table {
+        let entries = all.filter { $0.year == year && !$0.region.isEmpty && !$0.kind.isEmpty }
+        var regionsByKind: [String: Set<String>] = [:]
+        for e in entries { regionsByKind[e.kind, default: []].insert(e.region) }
+        let kinds = regionsByKind.filter { $0.value.count >= 2 }.keys.sorted(by: JSON.utf8Less)
+        let columns = [rowTypeColumn, kindColumn, regionColumn, agencyColumn, formatApplyColumn]
+            + indicatorColumns(within: "同一部门类别的机关中") + [errorsColumn, pathColumn]
+        var rows: [[JSON]] = []
+        for kind in kinds {
+            let members = entries.filter { $0.kind == kind }
+            rows += indicatorRows(members, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
+                                  blankLead: [.string(kind), .null, .null, .null])
+        }
+        let none = kinds.isEmpty ? "本年没有哪一类部门出现在两个以上地区，表为空。" : ""
+        return Table(
+            name: "compare_kind_\(year)", title: "\(year)年同类部门跨地区比较 (compare_kind_\(year))",
+            description: "\(year)年同一类部门（如各地的工业和信息化局）跨地区比较：凡在两个以上地区出现的部门类别，每类一节，类内按地区、机关排列，名次在同类部门内排，每类末行为该类合计。部门类别和地区由机关名称推断（见 dictionary）。\(none)\(comparability)",
+            columns: columns, rows: rows, charts: [barCharts(year: year, perGroup: true)[0]],
+            grouping: Table.Grouping(column: "kind"))
+    }
+
+    // MARK: compare_active_<year>_format<format>
+
+    static func metricColumn(_ id: String) -> Table.Column {
+        let m = Catalog.metricsByID[id]!
+        return Table.Column(id, "\(m.section) \(m.row)·\(m.column)", m.unit == "万元" ? "number" : "integer", section: m.section,
+                            unit: m.unit, definition: metricDefinition(m))
+    }
+
+    static func metricDefinition(_ m: Catalog.Metric) -> String {
+        let format = m.format == "both" ? "两版均有" : "\(m.format)年版表格"
+        return "第\(m.section)部分表格“\(m.row)”行“\(m.column)”列，照报告所填读取（\(format)；金额单位万元，以元填写的已换算）；空白、“/”“-”“—”“无”为空"
+    }
+
+    static func activeTable(year: Int, format: String, _ all: [Entry]) -> Table {
+        let entries = all.filter { $0.year == year && $0.report.activeFormat == format }
+        let metrics = Catalog.activeMetrics(format: format)
+        let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn] + metrics.map(metricColumn) + [errorsColumn, pathColumn]
+        var rows: [[JSON]] = entries.map { e in
+            [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
+                + metrics.map { Indicators.cell(e.report.values[$0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
+        }
+        let (strict, filled) = totals(entries.map { $0.report.values }, ids: metrics)
+        let errors = entries.reduce(0) { $0 + $1.errors }
+        for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
+            if label == filledTotalRow && filled == strict { continue }
+            rows.append([.string(label), .null, .null, .null] + metrics.map { Indicators.cell(values[$0] ?? nil, rate: false) } + [.int(errors), .null])
+        }
+        let other = format == "2019" ? "2021" : "2019"
+        return Table(
+            name: "compare_active_\(year)_format\(format)", title: "\(year)年主动公开情况（第二部分，\(format)年版表格）(compare_active_\(year)_format\(format))",
+            description: "\(year)年第二部分（第二十条各项主动公开）表格为\(format)年版的报告，每个机关一行，末行为合计。2019年版与2021年版的第二部分统计的是不同的东西（如“对外公开总数量”不是“现行有效件数”），只能在同一版本的报告之间比较：\(other)年版的报告不在此表。空白不是0，任一机关空白则合计空白。",
+            columns: columns, rows: rows)
+    }
+
+    // MARK: yoy
+
+    static let yoyCountSeries = ["received", "granted", "results_total", "review", "litigation"]
+    static let yoyRateSeries = ["disclosure_rate", "correction_rate"]
+
+    static func yoyTable(_ all: [Entry]) -> Table {
+        let columns: [Table.Column] = [
+            regionColumn, agencyColumn, kindColumn,
+            Table.Column("indicator", "指标 id",
+                         definition: "指标的机器名：比较表的列名（received、disclosure_rate…），第二部分为指标 id（active.…）；只在 CSV 中", machineOnly: true),
+            Table.Column("indicator_label", "指标", definition: "指标的中文名；第二部分为“部分 行·列”"),
+            Table.Column("section", "部分", definition: "指标所属的报告部分：二(一)…、三、四"),
+            Table.Column("unit", "单位", definition: "件、万元或 %"),
+            yearColumn,
+            Table.Column("format", "格式", definition: "该指标所在表格的格式（2019 或 2021）：第二部分为第二部分表格的格式，第三部分为第三部分表格的格式，第四部分为空"),
+            Table.Column("value", "数值", "number", definition: "该年的数值；比率保留一位小数；空白为空"),
+            Table.Column("prev_year", "上一年度", "integer", definition: "该机关有报告的上一个年度（中间缺年时为更早的一年）"),
+            Table.Column("change", "较上年变化", "number", unit: "件/百分点",
+                         definition: "数值减上一年度的数值；比率为百分点之差（按两年保留一位小数后的数相减）；任一年空白则空白；第二部分两年表格格式不同时不比较，空白"),
+            Table.Column("pct_change", "变化率(%)", "rate", unit: "%",
+                         definition: "较上年变化 ÷ 上一年度数值 × 100，保留一位小数；上一年度为0、为负或空白时空白；比率指标不算变化率（看百分点）"),
+            Table.Column("note", "说明", definition: "不能比较的原因，如第二部分两年表格格式不同"),
+        ]
+        var byAgency: [String: [Entry]] = [:]
+        for e in all { byAgency[e.agency, default: []].append(e) }
+        var rows: [[JSON]] = []
+        var agenciesInOrder: [String] = []
+        var seen = Set<String>()
+        for e in all where seen.insert(e.agency).inserted { agenciesInOrder.append(e.agency) }
+        for agency in agenciesInOrder {
+            let series = byAgency[agency]!.sorted { $0.year < $1.year }
+            guard series.count > 1 else { continue }
+            let lead: [JSON] = [.string(series[0].region), .string(agency), .string(series[0].kind)]
+            // Sections 三 and 四: comparable whatever the format.
+            for i in Indicators.all {
+                for (n, e) in series.enumerated() {
+                    let value = e.values[i.id] ?? nil
+                    let prev = n > 0 ? series[n - 1] : nil
+                    let before = prev.flatMap { $0.values[i.id] ?? nil }
+                    let format: JSON = i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null
+                    rows.append(lead + [.string(i.id), .string(i.label), .string(i.section), .string(i.unit), .int(e.year), format,
+                                        Indicators.cell(value, rate: i.isRate), prev.map { .int($0.year) } ?? .null]
+                                + changeCells(value, before, rate: i.isRate) + [.null])
+                }
+            }
+            // Section 二: only between two years whose tables have the same format.
+            let metrics = Catalog.metrics.filter { m in m.id.hasPrefix("active.") && series.contains { $0.report.values[m.id] != nil } }
+            for m in metrics {
+                for (n, e) in series.enumerated() where e.report.values[m.id] != nil {
+                    let value = e.report.values[m.id] ?? nil
+                    let prev = n > 0 ? series[n - 1] : nil
+                    var change: [JSON] = [.null, .null]
+                    var note: JSON = .null
+                    if let prev {
+                        if prev.report.activeFormat == e.report.activeFormat {
+                            change = changeCells(value, prev.report.values[m.id] ?? nil, rate: false)
+                        } else {
+                            note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
+                        }
+                    }
+                    rows.append(lead + [.string(m.id), .string("\(m.section) \(m.row)·\(m.column)"), .string(m.section), .string(m.unit),
+                                        .int(e.year), Aggregator.text(e.report.activeFormat), Indicators.cell(value, rate: false),
+                                        prev.map { .int($0.year) } ?? .null] + change + [note])
+                }
+            }
+        }
+        let charts = [
+            Table.Chart(id: "counts", kind: "line", title: "申请、办理与复议诉讼（件）", label: "indicator_label", values: ["value"], x: "year",
+                        filterColumn: "indicator", filterValues: yoyCountSeries, perGroup: true, unit: "件"),
+            Table.Chart(id: "rates", kind: "line", title: "公开率与纠错率（%）", label: "indicator_label", values: ["value"], x: "year",
+                        filterColumn: "indicator", filterValues: yoyRateSeries, perGroup: true, unit: "%"),
+        ]
+        return Table(
+            name: "yoy", title: "各机关逐年变化 (yoy)",
+            description: "有两个以上年度报告的机关，每个指标逐年的数值、较上一年度的变化和变化率（CSV 为一张长表，每行一个机关、指标、年度；Markdown 每个机关一节，附折线图）。第三、四部分的指标跨2019年版与2021年版可比（2021年版“（六）其他处理”三个子项相加）。第二部分只在两年表格格式相同时比较，格式不同的注明“不可比”。比率的变化为百分点，不算变化率。空白不是0：任一年空白，变化与变化率都空白。",
+            columns: columns, rows: rows, charts: charts,
+            grouping: Table.Grouping(column: "agency", details: ["region", "kind"]))
+    }
+
+    static func formatName(_ format: String?) -> String { format.map { "为\($0)年版" } ?? "没有该表" }
+
+    /// Change and % change from `before` to `value`, as cells.
+    static func changeCells(_ value: Quantity?, _ before: Quantity?, rate: Bool) -> [JSON] {
+        guard let value, let before, let change = value.subtracting(before) else { return [.null, .null] }
+        if rate { return [.number(Indicators.oneDecimal(change)), .null] }
+        let pct = before > Quantity.zero ? Indicators.percent(change, before) : nil
+        return [change.json, pct.map { .number(Indicators.oneDecimal($0)) } ?? .null]
+    }
+
+    // MARK: unread
+
+    static let advice: [String: String] = [
+        "unsupported_format": "格式尚不能读取（PDF、Word、HTML、图片等）：另存为 UTF-8 纯文本（.txt）或 Markdown（.md）后放回语料",
+        "undecodable": "无法解码为文字：确认编码（UTF-8、GB18030/GBK、带 BOM 的 UTF-16）后另存",
+        "unreadable": "读取失败：检查文件权限和磁盘",
+        "symlink_not_followed": "符号链接不跟随：把实际文件放进语料文件夹",
+        "not_a_file": "不是普通文件：移出语料文件夹",
+        "not_a_report": "不是政府信息公开工作年度报告（没有标题、章节或表格）：确认是否放错文件",
+        "duplicate": "与另一文件内容完全相同，只计一次",
+    ]
+
+    /// Inputs that gave no report, by status and reason code.
+    static func unreadTable(_ inputs: [Aggregator.Input]) -> Table {
+        var groups: [String: (status: String, code: String, paths: [String])] = [:]
+        for i in inputs where ["error", "not_a_report", "duplicate"].contains(i.status) {
+            let code = i.status == "error" ? String(i.reason.split(separator: ":", maxSplits: 1).first ?? "") : i.status
+            let key = "\(i.status)\u{1F}\(code)"
+            groups[key, default: (i.status, code, [])].paths.append(i.path)
+        }
+        let statusOrder = ["error": 0, "not_a_report": 1, "duplicate": 2]
+        let sorted = groups.values.sorted {
+            (statusOrder[$0.status]!, -$0.paths.count, $0.code) < (statusOrder[$1.status]!, -$1.paths.count, $1.code)
+        }
+        return Table(
+            name: "unread", title: "未能读取的文件 (unread)",
+            description: "没有读出报告的输入文件，按状态和原因代码计数，附处理办法和前三个文件；逐个文件的原因见 inventory。",
+            columns: [
+                Table.Column("status", "状态", definition: "error（无法读取）、not_a_report（不是年度报告）或 duplicate（重复文件）"),
+                Table.Column("code", "原因代码", definition: "error 的原因代码（unsupported_format、undecodable、unreadable、symlink_not_followed、not_a_file），其余同状态"),
+                Table.Column("files", "文件数", "integer", definition: "该状态和原因的文件数"),
+                Table.Column("advice", "处理办法", definition: "怎样让这些文件能被读取"),
+                Table.Column("examples", "示例文件", definition: "按路径排序的前三个文件，以“; ”分隔"),
+            ],
+            rows: sorted.map { g in
+                [.string(g.status), .string(g.code), .int(g.paths.count), .string(advice[g.code] ?? ""),
+                 .string(g.paths.sorted(by: JSON.utf8Less).prefix(3).joined(separator: "; "))]
+            })
+    }
+
+    // MARK: dictionary
+
+    /// A table's family: its name with the year made generic (`compare_2021` → `compare_<year>`).
+    static func family(_ name: String) -> String {
+        var parts = name.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        if let i = parts.firstIndex(where: { $0.count == 4 && $0.allSatisfy(\.isASCII) && Int($0) != nil }) { parts[i] = "<year>" }
+        return parts.joined(separator: "_")
+    }
+
+    /// Every column of every table (one row per table family and column id).
+    static func dictionary(_ tables: [Table]) -> Table {
+        let columns: [Table.Column] = [
+            Table.Column("table", "表", definition: "表名（文件名去掉 .csv/.md）；<year> 代表各年度"),
+            Table.Column("column", "列 id", definition: "列的机器名，即 CSV 的表头"),
+            Table.Column("label", "中文名", definition: "列的中文名，即 Markdown 的表头"),
+            Table.Column("section", "部分", definition: "数值所属的报告部分（二(一)、三、四…），与报告部分无关的列为空"),
+            Table.Column("unit", "单位", definition: "件、万元、%（百分比）或空"),
+            Table.Column("type", "类型", definition: "text（文字）、integer（整数）、number（精确小数）、rate（百分比，一位小数）"),
+            Table.Column("definition", "定义", definition: "该列的含义和算法"),
+        ]
+        let me = Table(name: "dictionary", title: "", description: "", columns: columns, rows: [])
+        var seen = Set<String>()
+        var rows: [[JSON]] = []
+        for t in tables + [me] {
+            let f = family(t.name)
+            for c in t.columns where seen.insert("\(f)\u{1F}\(c.id)").inserted {
+                rows.append([.string(f), .string(c.id), .string(c.label), .string(c.section), .string(c.unit), .string(c.type),
+                             .string(c.definition)])
+            }
+        }
+        return Table(
+            name: "dictionary", title: "数据字典 (dictionary)",
+            description: "每张表的每一列：列 id（CSV 表头）、中文名（Markdown 表头）、所属报告部分、单位、类型和定义。各年度的同类表（compare_2021、compare_2022…）列相同，合为一行（<year>）。",
+            columns: columns, rows: rows)
+    }
+}
