@@ -8,8 +8,22 @@ writes one gongkai.document/1 record per file to stdout: path, bytes, sha256,
 format, encoding and the decoded text. A file that cannot be read becomes a
 record with an "error" ({code, message}) instead of stopping the run.
 
-Formats: plain text (.txt and files without an extension) and Markdown (.md).
-Decoding: byte-order mark, strict UTF-8, GB18030 (covers GBK/GB2312), UTF-16 with BOM.
+Formats (found from the file's first bytes before its extension):
+  text      .txt and files without an extension
+  markdown  .md
+  html      .html/.htm/.shtml pages (also pages saved under another name); kept as
+            HTML, normalize reads the tables (rowspan/colspan) and paragraphs
+  pdf       through poppler's `pdftotext -layout` (apt-get install poppler-utils);
+            a scan without a text layer is an error record (no_text_layer): run OCR first
+  docx      Word 2007+, read directly (no outside program): paragraphs and tables
+Other files (.doc, .wps, .xls, .xlsx, .ofd, images, ...) are error records
+(unsupported_format) saying what to convert them to.
+Decoding of text: byte-order mark, strict UTF-8, GB18030 (covers GBK/GB2312), UTF-16 with
+BOM; HTML: byte-order mark, then the page's <meta charset>, then the same.
+
+error codes: unsupported_format, undecodable, unreadable, symlink_not_followed, not_a_file,
+  tool_missing (pdftotext not installed), no_text_layer (a scan), conversion_failed
+  (a damaged or password-protected PDF or .docx)
 
 options:
   --progress   report progress on stderr every 1,000 files

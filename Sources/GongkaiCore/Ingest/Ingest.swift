@@ -17,8 +17,13 @@ public struct Ingester: Sendable {
     }
 
     public let root: String
+    /// Finds and runs `pdftotext`; tests give it a PATH of their own.
+    public var tools: ToolRunner
 
-    public init(root: String) { self.root = root }
+    public init(root: String, tools: ToolRunner = ToolRunner()) {
+        self.root = root
+        self.tools = tools
+    }
 
     /// Every entry under `root` except hidden ones (a name starting with `.`),
     /// sorted by path bytes so the order is the same on every machine.
@@ -94,7 +99,25 @@ public struct Ingester: Sendable {
             return Document(path: path, bytes: bytes.count, sha256: sha, format: format.name, encoding: nil, text: nil,
                             error: RecordError(code: "unsupported_format", message: format.advice))
         }
-        switch TextDecoding.decode(bytes) {
+        func failed(_ error: RecordError) -> Document {
+            Document(path: path, bytes: bytes.count, sha256: sha, format: format.name, encoding: nil, text: nil, error: error)
+        }
+        // Containers become text here; their text is UTF-8 made by gongkai, so no encoding is recorded.
+        switch format.name {
+        case "pdf":
+            switch PDFText.extract(path: full, tools: tools) {
+            case .text(let text): return Document(path: path, bytes: bytes.count, sha256: sha, format: "pdf", encoding: nil, text: text)
+            case .failure(let error): return failed(error)
+            }
+        case "docx":
+            switch DocxText.extract(bytes) {
+            case .text(let text): return Document(path: path, bytes: bytes.count, sha256: sha, format: "docx", encoding: nil, text: text)
+            case .failure(let error): return failed(error)
+            }
+        default:
+            break
+        }
+        switch format.name == "html" ? TextDecoding.decodeHTML(bytes) : TextDecoding.decode(bytes) {
         case .text(let text, let encoding):
             return Document(path: path, bytes: bytes.count, sha256: sha, format: format.name, encoding: encoding, text: text)
         case .undecodable(let reason):

@@ -1,19 +1,23 @@
 import Foundation
 
-/// Text (plain or Markdown) to canonical lines of cells. Knows nothing of the
-/// report's meaning: only how converters and PDFs lay text out.
+/// Text (plain, Markdown, PDF layout text, .docx text, HTML) to canonical lines of
+/// cells. Knows nothing of the report's meaning: only how converters and PDFs lay text out.
 public enum Normalizer {
     /// Bump when normalization changes what it produces (part of cache keys).
-    public static let version = "1"
+    public static let version = "2"
 
     public static func normalize(_ doc: Document) -> NormalizedDocument {
         let text = doc.text ?? ""
         var lines: [Line] = []
-        var number = 0
-        for raw in splitLines(text) {
-            number += 1
-            if let cells = cells(of: raw) {
-                lines.append(Line(number: number, cells: cells))
+        if doc.format == "html" {
+            lines = HTMLReader.lines(text)
+        } else {
+            var number = 0
+            for raw in splitLines(text) {
+                number += 1
+                if let cells = cells(of: raw) {
+                    lines.append(Line(number: number, cells: cells))
+                }
             }
         }
         return NormalizedDocument(path: doc.path, bytes: doc.bytes, sha256: doc.sha256, format: doc.format,
