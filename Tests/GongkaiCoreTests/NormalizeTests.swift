@@ -1,7 +1,26 @@
+import Foundation
 import Testing
 @testable import GongkaiCore
 
 @Suite struct NormalizeTests {
+    /// The fast NFKC gives exactly Foundation's NFKC: on every line of the seeds and
+    /// the format fixtures, and on every character it keeps or maps itself.
+    @Test func fastNFKCEqualsFoundation() throws {
+        var lines: [String] = []
+        for dir in [Fixtures.seeds, Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/formats")] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) where name.hasSuffix(".txt") || name.hasSuffix(".md") {
+                lines += try Fixtures.text(dir.appendingPathComponent(name)).components(separatedBy: "\n")
+            }
+        }
+        var chars = (0x20..<0x7F).map { String(UnicodeScalar($0)!) } + (0xFF01...0xFF5E).map { String(UnicodeScalar($0)!) }
+        chars += Normalizer.stablePunctuation.map { String(UnicodeScalar($0)!) } + ["\u{3000}", "海", "〇", "…", "①", "㈠", "ﬁ", "é", "e\u{301}", "￥"]
+        lines.append(chars.joined())
+        lines += chars
+        for line in lines {
+            #expect(Normalizer.nfkc(Substring(line)) == line.precomposedStringWithCompatibilityMapping, "\(line)")
+        }
+    }
+
     func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }
 
     @Test func fullWidthAndSpacesBetweenCJKAndDigits() {

@@ -50,7 +50,7 @@ public enum Normalizer {
     /// (blank, a Markdown table rule, page furniture).
     public static func cells(of raw: Substring) -> [String]? {
         // NFKC: full-width digits, letters, brackets and spaces become ASCII.
-        var line = String(raw).precomposedStringWithCompatibilityMapping
+        var line = nfkc(raw)
         line = stripInlineMarkup(line)
         let trimmedLine = line.trimmed
         if trimmedLine.isEmpty { return nil }
@@ -62,7 +62,7 @@ public enum Normalizer {
             var inner = Substring(trimmedLine.dropFirst())
             if inner.hasSuffix("|") && !inner.hasSuffix("\\|") { inner = inner.dropLast() }
             cells = splitPipes(inner)
-        } else if line.contains("\t") {
+        } else if line.utf8.contains(0x09) {
             cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         } else {
             cells = splitOnSpaceRuns(stripHeadingMarks(trimmedLine))
@@ -71,6 +71,33 @@ public enum Normalizer {
         if cells.allSatisfy({ $0.isEmpty }) { return nil }
         return cells
     }
+
+    /// NFKC, without Foundation for the text reports are made of: ASCII, CJK ideographs
+    /// and the CJK punctuation NFKC leaves alone pass as they are; full-width ASCII forms
+    /// and the ideographic space map to ASCII. Anything else goes through Foundation.
+    public static func nfkc(_ raw: Substring) -> String {
+        var out = String.UnicodeScalarView()
+        for u in raw.unicodeScalars {
+            let v = u.value
+            if v < 0x7F || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || stablePunctuation.contains(v) {
+                out.append(u)
+            } else if (0xFF01...0xFF5E).contains(v) {
+                out.append(Unicode.Scalar(v - 0xFEE0)!)
+            } else if v == 0x3000 {
+                out.append(" ")
+            } else {
+                return String(raw).precomposedStringWithCompatibilityMapping
+            }
+        }
+        return String(out)
+    }
+
+    /// CJK and general punctuation that NFKC maps to itself.
+    static let stablePunctuation: Set<UInt32> = [
+        0x3001, 0x3002, 0x3003, 0x3008, 0x3009, 0x300A, 0x300B, 0x300C, 0x300D, 0x300E, 0x300F, 0x3010, 0x3011,
+        0x3014, 0x3015, 0x3016, 0x3017, 0x3018, 0x3019, 0x301A, 0x301B, 0x3007, 0x2018, 0x2019, 0x201C, 0x201D,
+        0x2014, 0x2013, 0x00B7, 0x00D7, 0x00B0,
+    ]
 
     /// `# 一、总体情况` → `一、总体情况`; `> quote` → `quote`.
     static func stripHeadingMarks(_ s: String) -> String {
@@ -87,12 +114,12 @@ public enum Normalizer {
     /// Emphasis markers and autolinks: `**二、…**` → `二、…`, `<http://x>` → `http://x`.
     static func stripInlineMarkup(_ s: String) -> String {
         var t = s
-        if t.contains("**") { t = t.replacingOccurrences(of: "**", with: "") }
-        if t.contains("__") { t = t.replacingOccurrences(of: "__", with: "") }
-        if t.contains("<http") {
+        if t.has("**") { t = t.replacingOccurrences(of: "**", with: "") }
+        if t.has("__") { t = t.replacingOccurrences(of: "__", with: "") }
+        if t.has("<http") {
             t = t.replacingOccurrences(of: "<(https?://[^>\\s]*)>", with: "$1", options: .regularExpression)
         }
-        if t.contains("\\|") { t = t.replacingOccurrences(of: "\\|", with: "\u{1}") }
+        if t.has("\\|") { t = t.replacingOccurrences(of: "\\|", with: "\u{1}") }
         return t
     }
 
@@ -102,7 +129,7 @@ public enum Normalizer {
 
     static func splitPipes(_ s: Substring) -> [String] {
         s.split(separator: "|", omittingEmptySubsequences: false).map {
-            String($0).replacingOccurrences(of: "\u{1}", with: "|")
+            $0.utf8.contains(0x01) ? String($0).replacingOccurrences(of: "\u{1}", with: "|") : String($0)
         }
     }
 
@@ -132,6 +159,8 @@ public enum Normalizer {
 
     /// Page numbers between rows: `— 3 —`, `-1-`, `- 12 -`, `第 3 页`, `第3页 共10页`.
     static func isPageFurniture(_ s: String) -> Bool {
+        // Page numbers are short.
+        guard s.utf8.count <= 40 else { return false }
         let t = s.withoutSpaces
         if t.isEmpty { return false }
         let dashes: Set<Character> = ["-", "—", "–", "－", "―"]
