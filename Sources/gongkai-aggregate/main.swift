@@ -32,15 +32,35 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     var aggregator = Aggregator()
     var errors = 0
     var records = 0
-    while let (record, _) = try reader.nextRecord() {
-        do {
-            try aggregator.add(record)
-        } catch {
-            throw NDJSONError(line: reader.lineNumber, message: "\(error)")
+    // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
+    var batch: [(line: Int, raw: [UInt8])] = []
+    func flush() throws {
+        let inputs = Parallel.map(batch) { item -> Result<Aggregator.Input, NDJSONError> in
+            do {
+                guard case .object(let record) = try JSON.parse(item.raw, skipping: Aggregator.unusedMembers) else {
+                    return .failure(NDJSONError(line: item.line, message: "expected a JSON object, found another JSON value"))
+                }
+                return .success(try Aggregator.input(from: record))
+            } catch let e as JSONParseError {
+                return .failure(NDJSONError(line: item.line, message: "malformed JSON record: \(e)"))
+            } catch {
+                return .failure(NDJSONError(line: item.line, message: "\(error)"))
+            }
         }
-        records += 1
-        if record["error"].map({ !$0.isNull }) ?? false { errors += 1 }
+        for input in inputs {
+            let input = try input.get()
+            aggregator.add(input)
+            records += 1
+            if input.status == "error" { errors += 1 }
+        }
+        batch.removeAll(keepingCapacity: true)
     }
+    while let line = try reader.nextLine() {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+        batch.append((reader.lineNumber, line))
+        if batch.count >= 512 { try flush() }
+    }
+    try flush()
     let writer = OutputWriter()
     let tables = aggregator.tables()
     for table in tables { writer.writeRecord(table.json) }

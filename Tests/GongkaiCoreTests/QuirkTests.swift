@@ -433,7 +433,7 @@ private func oneLineReport(regulations: String, normative: String, apply: [Strin
         #expect(row(r, "total") == cells("80 1 0 0 0 0 81"))
         #expect(row(r, "carried_forward") == zeros)
         #expect(r.values.count == 10 + 175 + 15)
-        #expect(r.values.values.allSatisfy { $0 != nil })
+        #expect(r.values.allSatisfy { $0.value != nil })
 
         #expect(show(r, "review.upheld") == "12")
         #expect(show(r, "review.corrected") == "0")

@@ -153,3 +153,31 @@ import Testing
         #expect(Quantity.sum([Quantity(1), Quantity(2), Quantity("3.5")!]) == Quantity("6.5"))
     }
 }
+
+@Suite struct MetricValuesTests {
+    @Test func absentBlankAndNumberAreDistinct() {
+        var v = MetricValues()
+        #expect(v.isEmpty && v["review.total"] == nil)
+        v["review.total"] = .some(nil)
+        #expect(v["review.total"] == .some(nil) && v.count == 1 && v.filled == 0)
+        v["review.total"] = Quantity(3)
+        v["active.fees.amount"] = Quantity("2.58")
+        #expect(v["review.total"] == Quantity(3) && v["active.fees.amount"] == Quantity("2.58"))
+        #expect(v.count == 2 && v.filled == 2)
+        v["review.total"] = nil
+        #expect(v["review.total"] == nil && v.count == 1)
+        // An id outside the catalog is kept, not lost.
+        v["future.metric"] = Quantity(-7)
+        #expect(v["future.metric"] == Quantity(-7) && v.count == 2)
+    }
+
+    @Test func iteratesInCatalogOrderAndMerges() {
+        var a: MetricValues = ["review.total": Quantity(1), "active.regulations.issued": Quantity(2)]
+        let b: MetricValues = ["review.total": Quantity(9), "apply.received.total": nil]
+        #expect(a.keys == ["active.regulations.issued", "review.total"])  // metrics.tsv order
+        a.merge(b) { mine, _ in mine }
+        #expect(a["review.total"] == Quantity(1) && a["apply.received.total"] == .some(nil) && a.count == 3)
+        #expect(a == MetricValues(["review.total": Quantity(1), "active.regulations.issued": Quantity(2), "apply.received.total": nil]))
+        #expect(a != b)
+    }
+}

@@ -2,15 +2,17 @@
 /// every finding. Decides what the tables hold, never how they look.
 public struct Aggregator {
     /// An input as the inventory lists it.
-    struct Input {
+    public struct Input: Sendable {
         var path: String
         var sha256: String?
         var bytes: Int
         var format: String
         var encoding: String?
-        var status: String
+        public internal(set) var status: String
         var reason: String
         var report: Report?
+        /// The alias table, when this input is it.
+        var aliases: Agencies?
     }
 
     var inputs: [Input] = []
@@ -20,6 +22,20 @@ public struct Aggregator {
 
     /// Takes one record from extract: a report, an error record passed through, or the alias table.
     public mutating func add(_ record: [String: JSON]) throws {
+        add(try Aggregator.input(from: record))
+    }
+
+    /// Adds an input read with `input(from:)` (which can run on any thread).
+    public mutating func add(_ input: Input) {
+        if let aliases = input.aliases { agencies = aliases }
+        inputs.append(input)
+    }
+
+    /// Top-level members aggregate never reads: its reader can skip them.
+    public static let unusedMembers: Set<String> = ["provenance"]
+
+    /// What one record from extract adds: a report, an error record passed through, or the alias table.
+    public static func input(from record: [String: JSON]) throws -> Input {
         let schema = try Schema.require(record, oneOf: [Schema.report, Schema.document, Schema.normalized], stage: "gongkai-aggregate")
         if schema == Schema.report {
             var report = try Report(json: record)
@@ -27,23 +43,25 @@ public struct Aggregator {
             // memory must not grow with the corpus's text.
             report.provenance = [:]
             let reason = report.status == "not_a_report" ? (report.findings.first?.message ?? "") : ""
-            inputs.append(Input(path: report.path, sha256: report.sha256, bytes: report.bytes, format: report.sourceFormat,
-                                encoding: nil, status: report.status, reason: reason, report: report))
+            return Input(path: report.path, sha256: report.sha256, bytes: report.bytes, format: report.sourceFormat,
+                         encoding: nil, status: report.status, reason: reason, report: report)
         } else if record["format"]?.stringValue == "aliases", record["error"] == nil || record["error"] == .null {
-            agencies = Agencies(tsv: record["text"]?.stringValue ?? "")
-            let problems = agencies.problems.isEmpty ? "" : "; ignored " + agencies.problems.joined(separator: "; ")
-            inputs.append(Input(path: record["path"]?.stringValue ?? "", sha256: record["sha256"]?.stringValue,
-                                bytes: record["bytes"]?.intValue ?? 0, format: "aliases", encoding: record["encoding"]?.stringValue,
-                                status: "aliases", reason: "agency alias table: \(agencies.count) aliases\(problems)", report: nil))
+            let aliases = Agencies(tsv: record["text"]?.stringValue ?? "")
+            let problems = aliases.problems.isEmpty ? "" : "; ignored " + aliases.problems.joined(separator: "; ")
+            var input = Input(path: record["path"]?.stringValue ?? "", sha256: record["sha256"]?.stringValue,
+                              bytes: record["bytes"]?.intValue ?? 0, format: "aliases", encoding: record["encoding"]?.stringValue,
+                              status: "aliases", reason: "agency alias table: \(aliases.count) aliases\(problems)", report: nil)
+            input.aliases = aliases
+            return input
         } else {
             let error = RecordError(json: record["error"])
             guard let error else {
                 throw StageFailure("a \(schema) record without an error reached aggregate; run gongkai-extract first")
             }
-            inputs.append(Input(path: record["path"]?.stringValue ?? "", sha256: record["sha256"]?.stringValue,
-                                bytes: record["bytes"]?.intValue ?? 0, format: record["format"]?.stringValue ?? "",
-                                encoding: record["encoding"]?.stringValue,
-                                status: "error", reason: "\(error.code): \(error.message)", report: nil))
+            return Input(path: record["path"]?.stringValue ?? "", sha256: record["sha256"]?.stringValue,
+                         bytes: record["bytes"]?.intValue ?? 0, format: record["format"]?.stringValue ?? "",
+                         encoding: record["encoding"]?.stringValue,
+                         status: "error", reason: "\(error.code): \(error.message)", report: nil)
         }
     }
 

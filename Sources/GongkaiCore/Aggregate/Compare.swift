@@ -38,7 +38,7 @@ enum Compare {
             let r = candidates.min { a, b in
                 let ea = errors[a.path] ?? 0, eb = errors[b.path] ?? 0
                 if ea != eb { return ea < eb }
-                let fa = a.values.values.filter { $0 != nil }.count, fb = b.values.values.filter { $0 != nil }.count
+                let fa = a.values.filled, fb = b.values.filled
                 if fa != fb { return fa > fb }
                 return JSON.utf8Less(a.path, b.path)
             }!
@@ -218,7 +218,7 @@ enum Compare {
             [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
                 + metrics.map { Indicators.cell(e.report.values[$0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
         }
-        let (strict, filled) = totals(entries.map { $0.report.values }, ids: metrics)
+        let (strict, filled) = totals(entries.map { e in Dictionary(uniqueKeysWithValues: metrics.compactMap { id in e.report.values[id].map { (id, $0) } }) }, ids: metrics)
         let errors = entries.reduce(0) { $0 + $1.errors }
         for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
             if label == filledTotalRow && filled == strict { continue }

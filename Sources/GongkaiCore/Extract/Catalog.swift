@@ -192,6 +192,9 @@ public enum Catalog {
         switch c.1 { case "both": return 0; case "2021": return c.0 == "amount" ? 0 : 2; default: return 1 }
     }
 
+    /// Each metric id's position in `metrics`.
+    public static let metricIndex: [String: Int] = Dictionary(uniqueKeysWithValues: metrics.enumerated().map { ($1.id, $0) })
+
     /// Every metric id in byte order (the order records are written in).
     public static let sortedMetricIDs: [String] = metrics.map(\.id).sorted(by: JSON.utf8Less)
 

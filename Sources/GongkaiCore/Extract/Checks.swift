@@ -4,7 +4,7 @@ import Foundation
 /// gongkai reports what the agency printed, and says where it does not add up.
 /// A sum with a blank term is not a failed identity (that is `blank_cells`).
 enum ReportChecks {
-    typealias Values = [String: Quantity?]
+    typealias Values = MetricValues
 
     static func value(_ values: Values, _ id: String) -> Quantity? { values[id] ?? nil }
 

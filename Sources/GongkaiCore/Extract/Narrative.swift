@@ -48,7 +48,7 @@ enum Narrative {
 
     /// A row's 总计: printed, or the sum of its six columns, or (with blank columns)
     /// the least it can be, since counts are never negative.
-    static func rowTotal(_ values: [String: Quantity?], _ totalID: String) -> (value: Quantity, exact: Bool)? {
+    static func rowTotal(_ values: MetricValues, _ totalID: String) -> (value: Quantity, exact: Bool)? {
         if let t = values[totalID] ?? nil { return (t, true) }
         guard values[totalID] != nil else { return nil }  // the row is not in this table
         let base = String(totalID.dropLast(".total".count))
@@ -60,7 +60,7 @@ enum Narrative {
         return (sum, exact)
     }
 
-    static func check(prose: [Line], values: [String: Quantity?], applyFormat: String?, reviewPresent: Bool) -> [Finding] {
+    static func check(prose: [Line], values: MetricValues, applyFormat: String?, reviewPresent: Bool) -> [Finding] {
         var out: [Finding] = []
         var reported = Set<String>()
         for line in prose {

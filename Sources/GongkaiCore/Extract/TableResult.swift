@@ -3,7 +3,7 @@
 public struct TableResult: Sendable {
     public var present = false
     public var format: String?
-    public var values: [String: Quantity?] = [:]
+    public var values = MetricValues()
     public var provenance: [String: Provenance] = [:]
     public var findings: [Finding] = []
     /// Metric ids whose cell was blank or held a placeholder.

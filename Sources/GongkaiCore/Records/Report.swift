@@ -119,7 +119,7 @@ public struct Report: Equatable, Sendable {
     /// The sections found, as their numerals (`一` … `六`).
     public var sections: [String]
     /// Every cell of every standard table present, by metric id; nil is a blank cell.
-    public var values: [String: Quantity?]
+    public var values: MetricValues
     public var provenance: [String: Provenance]
     /// Readings of blank cells whose digits were run together (see `Alternative`).
     public var alternatives: [Alternative]

@@ -15,7 +15,7 @@ public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.init(mantissa: Int64(integer), scale: 0)
     }
 
-    init(mantissa: Int64, scale: Int) {
+    public init(mantissa: Int64, scale: Int) {
         var m = mantissa, s = scale
         while s > 0, m % 10 == 0 { m /= 10; s -= 1 }
         self.mantissa = m
