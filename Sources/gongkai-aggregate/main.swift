@@ -62,9 +62,13 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     }
     try flush()
     let writer = OutputWriter()
-    let tables = aggregator.tables()
-    for table in tables { writer.writeRecord(table.json) }
+    var tables = 0
+    // Each table written as soon as it is built, in records of at most Table.chunkRows rows.
+    aggregator.emitTables { table in
+        tables += 1
+        table.records { writer.writeRecord($0) }
+    }
     writer.flush()
-    Stage.note("gongkai-aggregate", "\(records) records, \(tables.count) tables in \(milliseconds(clock.now - start)) ms")
+    Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")
     return errors > 0 ? .finishedWithErrors : .ok
 }

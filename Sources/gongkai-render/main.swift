@@ -1,3 +1,4 @@
+import Foundation
 import GongkaiCore
 
 let usage = """
@@ -33,17 +34,74 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
     guard args.positionals.isEmpty else { throw StageFailure("unexpected argument '\(args.positionals[0])' (see --help)") }
     let clock = ContinuousClock()
     let start = clock.now
+    let renderer = Renderer(excelBOM: args.has("excel"))
+    do {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+        throw StageFailure("cannot create output folder '\(out)': \(error.localizedDescription)")
+    }
+    // One table at a time: written, then let go. A table that arrives in several records
+    // streams to its files when it has no charts or sections; otherwise its rows are
+    // gathered first (charts and sections need them all).
     var reader = LineReader()
-    var tables: [Table] = []
+    var written: [String] = []
+    var names = Set<String>()
+    var entries: [Renderer.IndexEntry] = []
+    var gathering: Table?
+    var stream: TableStream?
+
+    func claim(_ files: [String]) throws {
+        for f in files where !names.insert(f).inserted { throw StageFailure("two output files are named '\(f)'") }
+        written += files
+    }
+    func complete(_ table: Table) throws {
+        let (files, charts) = try renderer.files(for: table)
+        try claim(files.map(\.name))
+        for f in files { try Renderer.writeAtomically(f.text, to: "\(out)/\(f.name)") }
+        entries.append(Renderer.entry(table, rows: table.rows.count, charts: charts))
+    }
     while let (record, _) = try reader.nextRecord() {
+        let table: Table
         do {
             _ = try Schema.require(record, oneOf: [Schema.table], stage: "gongkai-render")
-            tables.append(try Table(json: record))
+            table = try Table(json: record)
         } catch {
             throw NDJSONError(line: reader.lineNumber, message: "\(error)")
         }
+        if table.continuation {
+            if let s = stream {
+                s.add(table.rows)
+                if !table.continued {
+                    try claim(try s.finish())
+                    entries[entries.count - 1].rows = s.rows
+                    stream = nil
+                }
+            } else if var g = gathering, g.name == table.name {
+                g.rows += table.rows
+                if table.continued { gathering = g } else { gathering = nil; try complete(g) }
+            } else {
+                throw NDJSONError(line: reader.lineNumber, message: "rows for table '\(table.name)', which did not come before them")
+            }
+            continue
+        }
+        guard stream == nil, gathering == nil else {
+            throw NDJSONError(line: reader.lineNumber, message: "a new table began before the rows of the previous one ended")
+        }
+        if !table.continued {
+            try complete(table)
+        } else if table.charts.isEmpty && table.grouping == nil {
+            stream = try TableStream(table, dir: out, excelBOM: args.has("excel"))
+            entries.append(Renderer.entry(table, rows: table.rows.count, charts: []))
+        } else {
+            gathering = table
+        }
     }
-    let written = try Renderer(excelBOM: args.has("excel")).write(tables, to: out)
-    Stage.note("gongkai-render", "\(tables.count) tables, \(written.filter { $0.hasSuffix(".svg") }.count) charts, \(written.count) files in \(milliseconds(clock.now - start)) ms")
+    if stream != nil || gathering != nil {
+        throw NDJSONError(line: reader.lineNumber, message: "the input ended inside a table (its last rows are missing)")
+    }
+    try claim(["README.md"])
+    try Renderer.writeAtomically(renderer.index(entries), to: "\(out)/README.md")
+    try Renderer.finishManifest(written, in: out)
+    Stage.note("gongkai-render", "\(entries.count) tables, \(written.filter { $0.hasSuffix(".svg") }.count) charts, \(written.count) files in \(milliseconds(clock.now - start)) ms")
     return .ok
 }

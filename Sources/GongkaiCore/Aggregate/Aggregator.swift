@@ -67,6 +67,14 @@ public struct Aggregator {
 
     /// All tables, in the order the index lists them.
     public mutating func tables() -> [Table] {
+        var out: [Table] = []
+        emitTables { out.append($0.materialized) }
+        return out
+    }
+
+    /// Builds the tables one after another and hands each to `emit`, so the caller
+    /// can write it and let it go: memory holds the reports' values, not every table.
+    public mutating func emitTables(_ emit: (Table) throws -> Void) rethrows {
         inputs.sort { JSON.utf8Less($0.path, $1.path) }
         markDuplicates()
         // Reports grouped by agency (names normalized, aliases applied), shown under one name.
@@ -86,19 +94,29 @@ public struct Aggregator {
         }
         reports.sort { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
         // Same content as another file: said on the report that was kept.
+        let byPath = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         for i in inputs where i.status == "duplicate" {
             guard let firstPath = i.reason.components(separatedBy: "same content as ").last,
-                  let kept = reports.first(where: { $0.path == firstPath }) else { continue }
+                  let kept = byPath[firstPath] else { continue }
             crossYear.append((kept, Finding(check: "duplicate_report", severity: .info,
                                             message: "\(i.path)与本报告内容完全相同（重复文件）", actual: .string(i.path))))
         }
         let named = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         let findings = findingRows(reports, extra: crossYear.map { (named[$0.0.path] ?? $0.0, $0.1) })
-        var tables = [summary(reports, findings: findings), inventory(), Compare.unreadTable(inputs), reportsTable(reports),
-                      findingsTable(findings), findingsByAgency(reports, findings)]
-        tables += comparisons(reports, findings)
-        tables.append(Compare.dictionary(tables))
-        return tables
+        // Each table's columns are kept for the data dictionary, which comes last.
+        var columnsOnly: [Table] = []
+        func send(_ t: Table) throws {
+            try emit(t)
+            columnsOnly.append(Table(name: t.name, title: t.title, description: "", columns: t.columns, rows: []))
+        }
+        try send(summary(reports, findings: findings))
+        try send(inventory())
+        try send(Compare.unreadTable(inputs))
+        try send(reportsTable(reports))
+        try send(findingsTable(findings))
+        try send(findingsByAgency(reports, findings))
+        for t in comparisons(reports, findings) { try send(t) }
+        try send(Compare.dictionary(columnsOnly))
     }
 
     /// The comparison tables: per year every agency, one kind of department across
@@ -174,7 +192,9 @@ public struct Aggregator {
             .init("findings", "问题数", "integer", definition: "该报告本身的检查结果条数（不含跨年度检查），见 findings"),
         ]
         for m in Catalog.metrics { columns.append(Compare.metricColumn(m.id)) }
-        let rows: [[JSON]] = reports.map { r in
+        // Rows made when written: a table of every report is never held whole.
+        let source = Table.RowSource(count: reports.count) { i in
+            let r = reports[i]
             var row: [JSON] = [
                 Aggregator.text(r.agency), r.year.map(JSON.int) ?? .null, .string(r.path),
                 Aggregator.text(r.activeFormat), Aggregator.text(r.applyFormat),
@@ -184,9 +204,11 @@ public struct Aggregator {
             for m in Catalog.metrics { row.append(r.values[m.id].flatMap { $0?.json } ?? .null) }
             return row
         }
-        return Table(name: "reports", title: "各报告全部数值 (reports)",
-                     description: "One row per report with every cell of the three standard tables, by metric id. A blank cell is empty, never 0; a table the report does not have leaves its columns empty.",
-                     columns: columns, rows: rows)
+        var table = Table(name: "reports", title: "各报告全部数值 (reports)",
+                          description: "One row per report with every cell of the three standard tables, by metric id. A blank cell is empty, never 0; a table the report does not have leaves its columns empty.",
+                          columns: columns, rows: [])
+        table.rowSource = source
+        return table
     }
 
     struct FindingRow {

@@ -139,6 +139,64 @@ public struct Table: Equatable, Sendable {
     public var rows: [[JSON]]
     public var charts: [Chart]
     public var grouping: Grouping?
+    /// Rows made on demand instead of held (a table of every report): used when `rows`
+    /// is empty, so a table of 100,000 rows is written chunk by chunk, never held whole.
+    public var rowSource: RowSource?
+    /// In a stream of records: more records with rows of this table follow.
+    public var continued = false
+    /// In a stream of records: this record only adds rows to the table before it.
+    public var continuation = false
+
+    /// Rows by index, computed when asked for.
+    public final class RowSource: @unchecked Sendable, Equatable {
+        public let count: Int
+        let row: (Int) -> [JSON]
+        public init(count: Int, row: @escaping (Int) -> [JSON]) {
+            self.count = count
+            self.row = row
+        }
+        public func callAsFunction(_ i: Int) -> [JSON] { row(i) }
+        public static func == (a: RowSource, b: RowSource) -> Bool { a === b }
+    }
+
+    /// How many rows the table has, held or made on demand.
+    public var rowCount: Int { rows.isEmpty ? (rowSource?.count ?? 0) : rows.count }
+
+    /// The same table with every row held (made from `rowSource` if need be).
+    public var materialized: Table {
+        guard rows.isEmpty, let source = rowSource else { return self }
+        var t = self
+        t.rows = (0..<source.count).map(source.callAsFunction)
+        t.rowSource = nil
+        return t
+    }
+
+    /// Rows per record when a table is written to a stream.
+    public static let chunkRows = 2000
+
+    /// The table as stream records of at most `chunk` rows: the first with everything
+    /// but the later rows, then continuation records (`name` and `rows`) in order.
+    public func records(chunk: Int = Table.chunkRows, _ body: (JSON) throws -> Void) rethrows {
+        let total = rowCount
+        var first = self
+        first.rowSource = nil
+        first.rows = (0..<min(chunk, total)).map(row(at:))
+        first.continued = total > chunk
+        first.continuation = false
+        try body(first.json)
+        var start = chunk
+        while start < total {
+            let end = min(start + chunk, total)
+            try body(.object([
+                "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
+                "continued": .bool(end < total), "rows": .array((start..<end).map { .array(row(at: $0)) }),
+            ]))
+            start = end
+        }
+    }
+
+    /// Row `i`, held or made.
+    public func row(at i: Int) -> [JSON] { rows.isEmpty ? (rowSource?(i) ?? []) : rows[i] }
 
     public init(name: String, title: String, description: String, columns: [Column], rows: [[JSON]],
                 charts: [Chart] = [], grouping: Grouping? = nil) {
@@ -167,12 +225,17 @@ public struct Table: Equatable, Sendable {
         if let grouping {
             o["grouping"] = .object(["column": .string(grouping.column), "details": .array(grouping.details.map(JSON.string))])
         }
+        if continued { o["continued"] = .bool(true) }
+        if continuation { o["continuation"] = .bool(true) }
+        if rows.isEmpty, let source = rowSource { o["rows"] = .array((0..<source.count).map { .array(source($0)) }) }
         return .object(o)
     }
 
     public init(json o: [String: JSON]) throws {
         guard let name = o["name"]?.stringValue else { throw StageFailure("table record has no \"name\"") }
         self.name = name
+        continued = o["continued"]?.boolValue ?? false
+        continuation = o["continuation"]?.boolValue ?? false
         title = o["title"]?.stringValue ?? name
         description = o["description"]?.stringValue ?? ""
         columns = (o["columns"]?.arrayValue ?? []).map(Column.init(json:))
