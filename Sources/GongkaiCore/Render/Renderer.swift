@@ -35,7 +35,9 @@ public struct Renderer {
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
     static func csvField(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.hasPrefix(" ") || s.hasSuffix(" ") {
+        // Bytes, not characters: a field needs quotes only for ASCII reasons.
+        let u = s.utf8
+        if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) || u.first == 0x20 || u.last == 0x20 {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s
@@ -484,9 +486,10 @@ public struct Renderer {
 
     public static func writeAtomically(_ text: String, to path: String) throws {
         let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw StageFailure("cannot write '\(tmp)'")
-        }
+        // Written, then renamed into place: a reader sees the old file or the new one, never half.
+        let writer = try FileWriter(path: tmp)
+        writer.write(text)
+        try writer.close()
         if rename(tmp, path) != 0 {
             throw StageFailure("cannot move '\(tmp)' to '\(path)': \(String(cString: strerror(errno)))")
         }
