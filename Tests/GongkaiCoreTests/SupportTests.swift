@@ -181,3 +181,23 @@ import Testing
         #expect(a != b)
     }
 }
+
+@Suite struct ParallelTests {
+    final class Counted: @unchecked Sendable {
+        nonisolated(unsafe) static var count = 0
+        static let lock = NSLock()
+        static var alive: Int { lock.lock(); defer { lock.unlock() }; return count }
+        let value: Int
+        init(_ v: Int) { value = v; Counted.lock.lock(); Counted.count += 1; Counted.lock.unlock() }
+        deinit { Counted.lock.lock(); Counted.count -= 1; Counted.lock.unlock() }
+    }
+
+    @Test func mapKeepsOrderAndReleasesItsResults() {
+        do {
+            let out = Parallel.map(Array(0..<1000)) { Counted($0 * 2) }
+            #expect(out.map(\.value) == (0..<1000).map { $0 * 2 })
+        }
+        // Every result released once the caller lets go (a leak here grew every stage with the corpus).
+        #expect(Counted.alive == 0)
+    }
+}

@@ -7,7 +7,11 @@ public enum Parallel {
         if items.count < 2 { return items.map(transform) }
         let slots = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
         slots.initialize(repeating: nil)
-        defer { slots.deallocate() }
+        // Deinitialized before it is freed: the results must be released, not leaked.
+        defer {
+            _ = slots.deinitialize()
+            slots.deallocate()
+        }
         withoutActuallyEscaping(transform) { transform in
             nonisolated(unsafe) let transform = transform
             nonisolated(unsafe) let slots = slots
