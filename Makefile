@@ -7,6 +7,8 @@
 # Intermediate NDJSON goes to $(WORK) (git-ignored). A second `make all` with nothing
 # changed does no stage work: the corpus is fingerprinted by a manifest (names, sizes,
 # modification times) that is only rewritten when it changes.
+# One run at a time per OUT and per WORK folder: `make all` takes a lock on both (flock
+# from util-linux); a second run while one is going stops at once with a message (exit 1).
 
 CORPUS ?= corpus
 OUT    ?= outputs
@@ -18,13 +20,30 @@ RENDER_FLAGS := $(if $(EXCEL),--excel,)
 
 SOURCES := Package.swift $(shell find Sources -name '*.swift' 2>/dev/null)
 
-.PHONY: all build test clean check-outputs help bench
+.PHONY: all pipeline build test clean check-outputs help bench
 .DELETE_ON_ERROR:
 
-all: $(OUT)/README.md
+# The pipeline runs under a lock on the OUT and WORK folders themselves (no lock file to
+# leave behind: the kernel drops the lock when the run ends, however it ends).
+FLOCK ?= $(shell command -v flock 2>/dev/null)
+LOCKED = $(MAKE) --no-print-directory pipeline
+
+all:
+	@mkdir -p "$(OUT)" "$(WORK)"
+ifneq ($(FLOCK),)
+	@rc=0; "$(FLOCK)" -n -o -E 75 "$(OUT)" "$(FLOCK)" -n -o -E 75 "$(WORK)" $(LOCKED) || rc=$$?; \
+	if [ $$rc -eq 75 ]; then \
+	  echo "gongkai: another run is writing '$(OUT)' (or using '$(WORK)'); wait for it to finish, then run again" >&2; exit 1; \
+	fi; exit $$rc
+else
+	@echo "gongkai: flock (util-linux) not found: running without the lock that keeps two runs off one OUT" >&2
+	@$(LOCKED)
+endif
+
+pipeline: $(OUT)/README.md
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,11p' Makefile
 
 build: $(BIN)/.built
 
@@ -36,7 +55,7 @@ $(BIN)/.built: $(SOURCES)
 $(WORK)/manifest: FORCE
 	@test -d "$(CORPUS)" || { echo "gongkai: corpus folder '$(CORPUS)' not found (set CORPUS=folder)" >&2; exit 1; }
 	@mkdir -p "$(WORK)"
-	@find "$(CORPUS)" -printf '%P\t%y\t%s\t%T@\n' | LC_ALL=C sort > "$@.new"
+	@find "$(CORPUS)" -printf '%P\t%y\t%s\t%T@\n' 2>/dev/null | LC_ALL=C sort > "$@.new"
 	@if cmp -s "$@.new" "$@"; then rm -f "$@.new"; else mv "$@.new" "$@"; fi
 
 # Exit code 2 means "finished, some files are error records": not a failure of the run.

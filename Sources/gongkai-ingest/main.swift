@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-ingest [--progress] DIR
+usage: gongkai-ingest [--follow-symlinks] [--max-size MB] [--progress] DIR
 
 Reads every file under DIR (sorted by path, hidden files and folders skipped) and
 writes one gongkai.document/1 record per file to stdout: path, bytes, sha256,
@@ -21,42 +21,66 @@ Other files (.doc, .wps, .xls, .xlsx, .ofd, images, ...) are error records
 Decoding of text: byte-order mark, strict UTF-8, GB18030 (covers GBK/GB2312), UTF-16 with
 BOM; HTML: byte-order mark, then the page's <meta charset>, then the same.
 
-error codes: unsupported_format, undecodable, unreadable, symlink_not_followed, not_a_file,
-  tool_missing (pdftotext not installed), no_text_layer (a scan), conversion_failed
-  (a damaged or password-protected PDF or .docx)
+error codes: unsupported_format, undecodable, unreadable, empty, too_large,
+  symlink_not_followed, not_a_file, tool_missing (pdftotext not installed),
+  no_text_layer (a scan), conversion_failed (a damaged or password-protected PDF or .docx)
+
+Hostile input: nothing outside DIR is ever read. Symbolic links are not followed
+(symlink_not_followed) unless --follow-symlinks, and then only links to files inside
+DIR; pipes, sockets and devices are never opened (not_a_file); files over the size
+limit are listed without being read (too_large); an empty file is an error (empty).
+A file name that is not UTF-8 or holds control characters is written with those
+bytes as %XX (and % as %25), and the record's "notes" say so.
 
 options:
-  --progress   report progress on stderr every 1,000 files
-  -h, --help   show this help
+  --follow-symlinks  read links whose target is a file inside DIR (never one outside it)
+  --max-size MB      files larger than this are too_large and not read (default 64)
+  --progress         report progress on stderr every 1,000 files
+  -h, --help         show this help
 
-exit codes: 0 every file read; 2 finished, some files are error records; 1 could not run.
+\(ExitCode.help)
 """
 
-Stage.run(name: "gongkai-ingest", usage: usage, flags: ["progress"]) { args in
+Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size"], flags: ["progress", "follow-symlinks"]) { args in
     guard args.positionals.count == 1 else {
         throw StageFailure("expected one corpus folder (usage: gongkai-ingest DIR; see --help)")
     }
-    let ingester = Ingester(root: args.positionals[0])
+    var ingester = Ingester(root: args.positionals[0])
+    ingester.followSymlinks = args.has("follow-symlinks")
+    if let text = args.options["max-size"] {
+        guard let mb = Int(text), mb > 0, mb <= 1 << 20 else {
+            throw StageFailure("--max-size takes a whole number of megabytes, 1 to 1048576 (see --help)")
+        }
+        ingester.maxBytes = mb << 20
+    }
     let entries = try ingester.entries()
     let writer = OutputWriter()
     var errors = 0
     var done = 0
-    let batch = 256
-    var start = 0
-    while start < entries.count {
-        let slice = Array(entries[start..<min(start + batch, entries.count)])
-        let docs = Parallel.map(slice) { ingester.document(for: $0) }
+    var reported = 0
+    // Batches bounded in files and in bytes: a run holds a bounded amount of text.
+    for slice in Ingester.batches(entries) {
+        let docs = Parallel.map(Array(slice)) { ingester.document(for: $0) }
         for doc in docs {
-            if doc.error != nil { errors += 1 }
+            if let error = doc.error {
+                errors += 1
+                if reported < 50 { Stage.note("gongkai-ingest", "\(doc.path): \(error.code): \(error.message)") }
+                reported += 1
+            }
+            for note in doc.notes where reported < 50 {
+                Stage.note("gongkai-ingest", "note: \(doc.path): \(note)")
+                reported += 1
+            }
             writer.writeRecord(doc.json)
         }
+        let before = done
         done += slice.count
-        start += batch
-        if args.has("progress") && (done % 1000 < batch || done == entries.count) {
+        if args.has("progress") && (done / 1000 > before / 1000 || done == entries.count) {
             Stage.note("gongkai-ingest", "\(done)/\(entries.count) files")
         }
     }
     writer.flush()
+    if reported > 50 { Stage.note("gongkai-ingest", "(\(reported - 50) more problems and notes not shown: see the records)") }
     if errors > 0 { Stage.note("gongkai-ingest", "\(errors) of \(entries.count) files could not be read (see their error records)") }
     return errors > 0 ? .finishedWithErrors : .ok
 }

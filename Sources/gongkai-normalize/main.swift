@@ -14,8 +14,12 @@ options:
   --index FILE     write this run's index (for the next run's --previous)
   -h, --help       show this help
 
-exit codes: 0 ok; 2 finished, some records carry an error; 1 could not run
-(a malformed input line is reported with its line number).
+Damaged input lines (cut short, not JSON, a schema this gongkai does not know)
+do not stop the run: each is written as an error record in its place (error code
+malformed_record or unknown_schema, path "<gongkai-normalize input line N>" unless the
+line still shows its path), named on stderr, and listed in the inventory.
+
+\(ExitCode.help)
 """
 
 Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index"]) { args in
@@ -25,7 +29,12 @@ Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index"]
     stream.configure(args, version: Normalizer.version + "/" + Stage.executableFingerprint())
     try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize") { record in
         // The agency alias table is for aggregate: passed on untouched.
-        if record["format"]?.stringValue == "aliases" { return .passThrough }
+        if record["format"]?.stringValue == "aliases" {
+            guard record["schema"]?.stringValue == Schema.document else {
+                throw RecordProblem("an agency alias table in a record of schema \(record["schema"]?.stringValue ?? "?"), not \(Schema.document)")
+            }
+            return .passThrough
+        }
         _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
         return .record(Normalizer.normalize(try Document(json: record)).json)
     }

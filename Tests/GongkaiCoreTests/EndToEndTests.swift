@@ -144,15 +144,21 @@ import Testing
         #expect(bad.stderr.contains("unknown option"))
     }
 
-    @Test func malformedRecordStopsTheStageNamingTheLine() throws {
+    @Test func malformedRecordBecomesAnErrorRecordNamingTheLine() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in.ndjson")
         let good = Document(path: "a.txt", bytes: 1, sha256: "x", format: "text", encoding: "utf-8", text: "甲").json.serialized
         try Data("\(good)\n{\"schema\": \"gongkai.document/1\", oops\n".utf8).write(to: input)
         let r = try Self.run("gongkai-normalize", [], stdin: input)
-        #expect(r.status == 1)
+        // The run goes on: the bad line is an error record in its place, named on stderr, exit 2.
+        #expect(r.status == 2)
         #expect(r.stderr.contains("input line 2"))
+        let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        let bad = try JSON.parse(String(lines.last ?? ""))
+        #expect(bad["error"]?["code"]?.stringValue == "malformed_record")
+        #expect(bad["path"]?.stringValue == "<gongkai-normalize input line 2>")
     }
 
     @Test func errorRecordPassesThroughUntouched() throws {

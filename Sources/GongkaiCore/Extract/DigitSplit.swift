@@ -21,6 +21,23 @@ enum DigitSplit {
         var suffixDigits = [Int](repeating: 0, count: digits.count + 1)
         for t in stride(from: digits.count - 1, through: 0, by: -1) { suffixDigits[t] = suffixDigits[t + 1] + digits[t].count }
 
+        // The fewest numbers the digits from token t, position p on can be read as (at most
+        // 15 digits a number, a leading 0 a number of its own); the most is one per digit,
+        // and every count between is possible. The walk goes only where `count` is reachable,
+        // so it never explores dead ends: long runs of digits once took it minutes, even hours.
+        var fewest = digits.map { [Int](repeating: 0, count: $0.count + 1) }
+        fewest.append([0])
+        for t in stride(from: digits.count - 1, through: 0, by: -1) {
+            let token = digits[t]
+            fewest[t][token.count] = fewest[t + 1][0]
+            for p in stride(from: token.count - 1, through: 0, by: -1) {
+                let longest = token[p] == 0x30 ? 1 : min(token.count - p, 15)
+                var best = Int.max
+                for length in 1...longest { best = min(best, 1 + fewest[t][p + length]) }
+                fewest[t][p] = best
+            }
+        }
+
         func walk(_ t: Int, _ p: Int) {
             if overflow { return }
             if t == digits.count {
@@ -37,6 +54,7 @@ enum DigitSplit {
             let digitsHere = token.count - p
             // Each remaining cell needs at least one digit.
             guard suffixDigits[t + 1] + digitsHere >= remainingCells else { return }
+            guard remainingCells >= fewest[t][p] else { return }
             let maxLength = token[p] == 0x30 ? 1 : min(digitsHere, 15)
             for length in 1...maxLength {
                 var v: Int64 = 0

@@ -11,29 +11,90 @@ public enum TextDecoding {
         case undecodable(reason: String)
     }
 
-    public static func decode(_ bytes: [UInt8]) -> Outcome {
+    public static func decode(_ bytes: [UInt8]) -> Outcome { decodeNoting(bytes).outcome }
+
+    /// What a text cut short in the middle of a character is told with.
+    static func cutNote(_ dropped: Int, _ encoding: String) -> String {
+        "the text ends in the middle of a character: the file was cut short (an interrupted download or copy?); the last \(dropped) byte\(dropped == 1 ? "" : "s") of \(encoding) were dropped. Get a complete copy of the report."
+    }
+
+    /// `decode`, and a note when the text had to be read without its last, incomplete character.
+    public static func decodeNoting(_ bytes: [UInt8]) -> (outcome: Outcome, note: String?) {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            guard let s = String(validating: bytes[3...], as: UTF8.self) else {
-                return .undecodable(reason: "UTF-8 byte-order mark, but the bytes after it are not valid UTF-8")
+            if let s = String(validating: bytes[3...], as: UTF8.self) { return (checked(s, encoding: "utf-8-bom"), nil) }
+            if let (s, dropped) = utf8WithoutCutTail(bytes[3...]) {
+                return (checked(s, encoding: "utf-8-bom"), cutNote(dropped, "UTF-8"))
             }
-            return checked(s, encoding: "utf-8-bom")
+            return (.undecodable(reason: "UTF-8 byte-order mark, but the bytes after it are not valid UTF-8"), nil)
         }
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             let little = bytes[0] == 0xFF
-            guard (bytes.count - 2) % 2 == 0,
-                  let s = String(data: Data(bytes[2...]), encoding: little ? .utf16LittleEndian : .utf16BigEndian)
-            else {
-                return .undecodable(reason: "UTF-16 byte-order mark, but the bytes after it are not valid UTF-16")
+            // An odd byte at the end is half a character: the file was cut short.
+            let odd = (bytes.count - 2) % 2
+            guard bytes.count - 2 - odd > 0 || odd == 0, let s = String(data: Data(bytes[2..<(bytes.count - odd)]), encoding: little ? .utf16LittleEndian : .utf16BigEndian) else {
+                return (.undecodable(reason: "UTF-16 byte-order mark, but the bytes after it are not valid UTF-16"), nil)
             }
-            return checked(s, encoding: little ? "utf-16le" : "utf-16be")
+            return (checked(s, encoding: little ? "utf-16le" : "utf-16be"), odd == 1 ? cutNote(1, "UTF-16") : nil)
         }
         if let s = String(validating: bytes, as: UTF8.self) {
-            return checked(s, encoding: "utf-8")
+            return (checked(s, encoding: "utf-8"), nil)
+        }
+        // Before GB18030: UTF-8 Chinese cut mid-character also decodes as GB18030, into nonsense.
+        if let (s, dropped) = utf8WithoutCutTail(bytes[...]) {
+            return (checked(s, encoding: "utf-8"), cutNote(dropped, "UTF-8"))
+        }
+        // Before GB18030 too: UTF-8 with a few damaged bytes also decodes as GB18030, into nonsense.
+        if let (s, damaged) = utf8WithFewDamagedBytes(bytes) {
+            return (checked(s, encoding: "utf-8"),
+                    "\(damaged) place\(damaged == 1 ? "" : "s") in the file \(damaged == 1 ? "is" : "are") not valid UTF-8 (damaged bytes?) and \(damaged == 1 ? "is" : "are") shown as �; a number next to one may be read as blank. Get an undamaged copy of the report.")
         }
         if let s = String(data: Data(bytes), encoding: gb18030) {
-            return checked(s, encoding: "gb18030")
+            return (checked(s, encoding: "gb18030"), nil)
         }
-        return .undecodable(reason: "the bytes are neither UTF-8, GB18030/GBK nor UTF-16 with a byte-order mark")
+        // GB18030 cut after the first byte(s) of a character.
+        for k in 1...3 where bytes.count > k && (0x81...0xFE).contains(bytes[bytes.count - k]) {
+            if let s = String(data: Data(bytes[..<(bytes.count - k)]), encoding: gb18030) {
+                return (checked(s, encoding: "gb18030"), cutNote(k, "GB18030"))
+            }
+        }
+        return (.undecodable(reason: "the bytes are neither UTF-8, GB18030/GBK nor UTF-16 with a byte-order mark: binary data, or an encoding gongkai does not read. Open the file in an editor and save it as UTF-8 text."), nil)
+    }
+
+    /// UTF-8 text with a few damaged bytes: at most 16 invalid sequences, and at least 20
+    /// valid multi-byte characters for each (GBK text is invalid UTF-8 almost everywhere).
+    /// The text with U+FFFD in their place, and how many there were.
+    static func utf8WithFewDamagedBytes(_ bytes: [UInt8]) -> (String, Int)? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var invalid = 0, multibyte = 0
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): if encoded.count > 1 { multibyte += 1 }
+            case .error:
+                invalid += 1
+                if invalid > 16 { return nil }
+            case .emptyInput: break loop
+            }
+        }
+        guard invalid > 0, multibyte >= 20 * invalid else { return nil }
+        return (String(decoding: bytes, as: UTF8.self), invalid)
+    }
+
+    /// Valid UTF-8 but for an incomplete character at the very end: the text without it,
+    /// and how many bytes were dropped.
+    static func utf8WithoutCutTail(_ bytes: ArraySlice<UInt8>) -> (String, Int)? {
+        guard !bytes.isEmpty else { return nil }
+        var i = bytes.endIndex - 1
+        var continuation = 0
+        while i > bytes.startIndex, continuation < 3, bytes[i] & 0xC0 == 0x80 {
+            i -= 1
+            continuation += 1
+        }
+        let lead = bytes[i]
+        let length = (0xC2...0xDF).contains(lead) ? 2 : (0xE0...0xEF).contains(lead) ? 3 : (0xF0...0xF4).contains(lead) ? 4 : 0
+        guard length > 0, continuation + 1 < length else { return nil }
+        guard let s = String(validating: bytes[bytes.startIndex..<i], as: UTF8.self) else { return nil }
+        return (s, bytes.endIndex - i)
     }
 
     /// An HTML page: byte-order mark, then the charset its `<meta>` (or XML
@@ -42,22 +103,25 @@ public enum TextDecoding {
     /// A page declared GBK/GB2312 whose bytes are valid UTF-8 with non-ASCII text
     /// is read as UTF-8: crawlers re-save pages in UTF-8 and keep the old `<meta>`,
     /// while GBK text of any length is practically never valid UTF-8.
-    public static func decodeHTML(_ bytes: [UInt8]) -> Outcome {
-        if hasBOM(bytes) { return decode(bytes) }
+    public static func decodeHTML(_ bytes: [UInt8]) -> Outcome { decodeHTMLNoting(bytes).outcome }
+
+    /// `decodeHTML`, and a note when the text had to be read without its last, incomplete character.
+    public static func decodeHTMLNoting(_ bytes: [UInt8]) -> (outcome: Outcome, note: String?) {
+        if hasBOM(bytes) { return decodeNoting(bytes) }
         switch declaredCharset(bytes) {
         case "gb18030", "gbk", "gb2312", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn", "csgb2312", "gb_2312-80", "chinese":
             let validUTF8 = String(validating: bytes, as: UTF8.self) != nil
             if !(validUTF8 && bytes.contains(where: { $0 >= 0x80 })), let s = String(data: Data(bytes), encoding: gb18030) {
-                return checked(s, encoding: "gb18030")
+                return (checked(s, encoding: "gb18030"), nil)
             }
         case "big5", "big5-hkscs", "cn-big5", "x-x-big5":
             if String(validating: bytes, as: UTF8.self) == nil, let s = String(data: Data(bytes), encoding: big5) {
-                return checked(s, encoding: "big5")
+                return (checked(s, encoding: "big5"), nil)
             }
         default:
             break  // utf-8, none, or one gongkai does not decode: the fallbacks decide
         }
-        return decode(bytes)
+        return decodeNoting(bytes)
     }
 
     /// Big5 (Taiwan, Hong Kong) through its CoreFoundation encoding number.

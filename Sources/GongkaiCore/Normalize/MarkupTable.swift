@@ -60,6 +60,8 @@ public struct MarkupTable: Sendable {
 
     public var rows: [Row] = []
     static let maxColumns = 2_000
+    /// The most grid cells a table is laid out on (rows × columns).
+    static let maxGridCells = 500_000
 
     public init() {}
 
@@ -117,6 +119,17 @@ public struct MarkupTable: Sendable {
         // One column (a box around a title, a value, a page): its paragraphs, each a line.
         if rows.allSatisfy({ $0.cells.filter { !$0.text.isBlankText }.count <= 1 }) {
             return rows.flatMap { $0.cells.flatMap(\.items) }
+        }
+        // Markup that claims a huge grid (thousands of rows of cells a thousand columns wide,
+        // a 300 KB page asking for millions of cells) is no report table: its rows are read
+        // cell by cell, spans ignored, so memory and time stay in proportion to the page.
+        let widest = rows.map { r in r.cells.reduce(r.skipBefore) { $0 + $1.colspan } }.max() ?? 0
+        let spanning = rows.reduce(0) { sum, r in sum + r.cells.filter { $0.rowspan != 1 }.reduce(0) { $0 + $1.colspan } }
+        if rows.count * min(Self.maxColumns, widest + spanning) > Self.maxGridCells {
+            return rows.flatMap { row -> [MarkupContent] in
+                if row.cells.contains(where: Self.isContent) { return row.cells.flatMap(\.items) }
+                return [.row(row.cells.map { $0.text.isBlankText ? "" : $0.text }, line: row.line)]
+            }
         }
         // Place every cell on the grid (the HTML table model): cover[row][column] = cell id.
         var cells: [(row: Int, column: Int, cell: Cell)] = []

@@ -6,6 +6,11 @@ public enum Schema {
     public static let report = "gongkai.report/1"
     public static let table = "gongkai.table/1"
 
+    /// Every schema this gongkai reads and writes.
+    public static let all: Set<String> = [document, normalized, report, table]
+    /// The kinds of record a document's error can travel in.
+    public static let perDocument: Set<String> = [document, normalized, report]
+
     /// The record's schema, or a fatal failure naming what was expected.
     public static func require(_ record: [String: JSON], oneOf accepted: [String], stage: String) throws -> String {
         guard let schema = record["schema"]?.stringValue else {
@@ -16,6 +21,18 @@ public enum Schema {
         }
         return schema
     }
+}
+
+/// A record a stage cannot take (no path, a field of the wrong kind): not fatal, the
+/// stage writes an error record in its place (see `BadRecord`).
+public struct RecordProblem: Error, CustomStringConvertible, Sendable {
+    public let code: String
+    public let message: String
+    public init(code: String = "malformed_record", _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
 }
 
 /// Why a document could not be read. It travels on through every stage and
@@ -51,8 +68,12 @@ public struct Document: Equatable, Sendable {
     public var encoding: String?
     public var text: String?
     public var error: RecordError?
+    /// What a person should know about how the file was read (a name that is not UTF-8,
+    /// a text cut short in the middle of a character); written only when there is some.
+    public var notes: [String]
 
-    public init(path: String, bytes: Int, sha256: String?, format: String, encoding: String?, text: String?, error: RecordError? = nil) {
+    public init(path: String, bytes: Int, sha256: String?, format: String, encoding: String?, text: String?,
+                error: RecordError? = nil, notes: [String] = []) {
         self.path = path
         self.bytes = bytes
         self.sha256 = sha256
@@ -60,6 +81,7 @@ public struct Document: Equatable, Sendable {
         self.encoding = encoding
         self.text = text
         self.error = error
+        self.notes = notes
     }
 
     public var json: JSON {
@@ -73,11 +95,12 @@ public struct Document: Equatable, Sendable {
             "text": text.map(JSON.string) ?? .null,
         ]
         if let error { o["error"] = error.json }
+        if !notes.isEmpty { o["notes"] = .array(notes.map(JSON.string)) }
         return .object(o)
     }
 
     public init(json o: [String: JSON]) throws {
-        guard let path = o["path"]?.stringValue else { throw StageFailure("document record has no \"path\"") }
+        guard let path = o["path"]?.stringValue else { throw RecordProblem("a document record with no \"path\"") }
         self.path = path
         self.bytes = o["bytes"]?.intValue ?? 0
         self.sha256 = o["sha256"]?.stringValue
@@ -85,6 +108,7 @@ public struct Document: Equatable, Sendable {
         self.encoding = o["encoding"]?.stringValue
         self.text = o["text"]?.stringValue
         self.error = RecordError(json: o["error"])
+        self.notes = (o["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 }
 
@@ -134,7 +158,7 @@ public struct NormalizedDocument: Equatable, Sendable {
     }
 
     public init(json o: [String: JSON]) throws {
-        guard let path = o["path"]?.stringValue else { throw StageFailure("normalized record has no \"path\"") }
+        guard let path = o["path"]?.stringValue else { throw RecordProblem("a normalized record with no \"path\"") }
         self.path = path
         self.bytes = o["bytes"]?.intValue ?? 0
         self.sha256 = o["sha256"]?.stringValue

@@ -4,10 +4,23 @@ import Foundation
 public enum ExitCode: Int32, Sendable {
     /// Every record was processed and none carries an error.
     case ok = 0
-    /// The stage could not run: bad usage, a missing folder, a malformed record.
+    /// The stage could not run: bad usage, a missing folder, output that cannot be
+    /// written, records of another stage (the stages run out of order).
     case failed = 1
-    /// The stage finished, but some documents carry an `error` (unreadable, unsupported…).
+    /// The stage finished, but some documents carry an `error` (unreadable, unsupported…)
+    /// or some input lines were damaged and were replaced by error records.
     case finishedWithErrors = 2
+
+    /// The exit codes as a stage's `--help` gives them.
+    public static let help = """
+    exit codes:
+      0  finished: every record read, none is an error record
+      2  finished, but some records are error records (files that could not be read,
+         or damaged input lines, each replaced by an error record and named on stderr);
+         the output is complete and lists them
+      1  could not run: bad usage, a corpus folder that does not exist, output that
+         cannot be written, or records of another stage (stages run out of order)
+    """
 }
 
 /// A fatal problem that stops a stage, printed as one line on stderr.

@@ -65,7 +65,8 @@ public final class PreviousOutput {
         let size = Int(st.st_size)
         for line in text.split(separator: "\n") {
             let f = line.split(separator: "\t")
-            guard f.count == 3, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o + l <= size else { continue }
+            // Checked without adding: a damaged index must not overflow.
+            guard f.count == 3, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o <= size, l <= size - o else { continue }
             entries[String(f[0])] = Entry(offset: o, length: l)
         }
     }

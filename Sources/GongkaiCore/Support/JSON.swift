@@ -164,6 +164,27 @@ enum JSONBytes {
 extension JSON {
     /// Whether a serialized record has a non-null top-level `"error"` (passed-through
     /// error records are counted without parsing them again).
+    /// A quick test before `rawHasError`: records are written compactly, so a record with an
+    /// error holds the bytes `"error":` (never inside a string, where quotes are escaped).
+    static func rawMayHaveError(_ raw: [UInt8]) -> Bool {
+        let key = Array("\"error\":".utf8)
+        guard raw.count >= key.count else { return false }
+        return raw.withUnsafeBufferPointer { h -> Bool in
+            var i = 0
+            let last = h.count - key.count
+            while i <= last {
+                // memchr for the quote, then the rest.
+                guard let hit = memchr(h.baseAddress! + i, 0x22, last - i + 1) else { return false }
+                let at = h.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var k = 1
+                while k < key.count && h[at + k] == key[k] { k += 1 }
+                if k == key.count { return true }
+                i = at + 1
+            }
+            return false
+        }
+    }
+
     static func rawHasError(_ raw: [UInt8]) -> Bool {
         guard case .object(let o)? = try? JSON.parse(raw) else { return false }
         return o["error"].map { !$0.isNull } ?? false

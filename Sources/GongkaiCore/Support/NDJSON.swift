@@ -25,6 +25,7 @@ public struct LineReader {
     var buffer: [UInt8] = []
     var start = 0
     var eof = false
+    var block: [UInt8] = []
     public private(set) var lineNumber = 0
     static let blockSize = 1 << 20
 
@@ -35,14 +36,17 @@ public struct LineReader {
     public mutating func nextLine() throws -> [UInt8]? {
         while true {
             if let nl = firstNewline() {
-                let line = Array(buffer[start..<nl])
+                // A byte-order mark an editor put before the first record is not part of it.
+                let from = lineNumber == 0 && buffer[start..<nl].starts(with: [0xEF, 0xBB, 0xBF]) ? start + 3 : start
+                let line = Array(buffer[from..<nl])
                 start = nl + 1
                 lineNumber += 1
                 return line
             }
             if eof {
                 guard start < buffer.count else { return nil }
-                let line = Array(buffer[start...])
+                let from = lineNumber == 0 && buffer[start...].starts(with: [0xEF, 0xBB, 0xBF]) ? start + 3 : start
+                let line = Array(buffer[from...])
                 start = buffer.count
                 lineNumber += 1
                 return line
@@ -83,20 +87,19 @@ public struct LineReader {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        let old = buffer.count
-        buffer.reserveCapacity(old + LineReader.blockSize)
-        buffer.append(contentsOf: repeatElement(0, count: LineReader.blockSize))
-        let n = buffer.withUnsafeMutableBufferPointer { p -> Int in
+        // Read into a block kept for the purpose, then copy: appending a million zeros
+        // first and cutting them off again took seconds per reader in debug builds.
+        if block.isEmpty { block = [UInt8](repeating: 0, count: LineReader.blockSize) }
+        let n = block.withUnsafeMutableBytes { p -> Int in
             var r: Int
-            repeat { r = read(fd, p.baseAddress! + old, LineReader.blockSize) } while r < 0 && errno == EINTR
+            repeat { r = read(fd, p.baseAddress, LineReader.blockSize) } while r < 0 && errno == EINTR
             return r
         }
         if n < 0 {
-            buffer.removeSubrange(old...)
             throw NDJSONError(line: lineNumber, message: "cannot read input: \(String(cString: strerror(errno)))")
         }
-        buffer.removeSubrange((old + n)...)
-        if n == 0 { eof = true }
+        if n == 0 { eof = true; return }
+        buffer.append(contentsOf: block[0..<n])
     }
 }
 
@@ -149,4 +152,122 @@ public final class OutputWriter {
     }
 
     deinit { flush() }
+}
+
+/// Input lines a stage cannot take — cut short, not JSON, not an object, a schema this
+/// gongkai does not know — become error records that travel on like an unreadable
+/// file: nothing is lost, nothing stops the run, and the inventory says what happened.
+public enum BadRecord {
+    public enum Outcome {
+        /// A record the stage can take (an error record among them).
+        case record([String: JSON])
+        /// The error record written in place of the line, and the problem in a few words.
+        case replaced(JSON, problem: String)
+    }
+
+    /// Parses and checks one input line: a JSON object whose `schema` this gongkai
+    /// knows; an error record's `error` must carry a `code` and the record a `path`.
+    /// Members named in `skipping` are checked for syntax but not built.
+    public static func check(_ raw: [UInt8], line: Int, stage: String, skipping: Set<String> = []) -> Outcome {
+        let value: JSON
+        do {
+            value = try JSON.parse(raw, skipping: skipping)
+        } catch let e as JSONParseError {
+            let cut = e.offset >= raw.count - 1 && (e.reason == "unexpected end of input" || e.reason == "unterminated string")
+            let problem = cut
+                ? "the line is cut short after \(raw.count) bytes (the stage that wrote it was interrupted, or the disk was full)"
+                : "the line is not valid JSON (\(e))"
+            return replaced(raw: raw, object: nil, line: line, stage: stage, code: "malformed_record", problem: problem)
+        } catch {
+            return replaced(raw: raw, object: nil, line: line, stage: stage, code: "malformed_record", problem: "the line cannot be read (\(error))")
+        }
+        guard case .object(let object) = value else {
+            return replaced(raw: raw, object: nil, line: line, stage: stage, code: "malformed_record",
+                            problem: "the line holds a JSON \(kind(of: value)), not a record (a JSON object)")
+        }
+        guard let schema = object["schema"]?.stringValue else {
+            return replaced(raw: raw, object: object, line: line, stage: stage, code: "malformed_record",
+                            problem: "the record has no \"schema\" naming its kind")
+        }
+        guard Schema.all.contains(schema) else {
+            let known = Schema.all.sorted().joined(separator: ", ")
+            let problem = schema.hasPrefix("gongkai.")
+                ? "the record's schema is \"\(String(schema.prefix(80)))\", a kind or version this gongkai does not read (it reads \(known)): written by another version of gongkai?"
+                : "the record's schema is \"\(String(schema.prefix(80)))\", not a gongkai record"
+            return replaced(raw: raw, object: object, line: line, stage: stage, code: "unknown_schema", problem: problem)
+        }
+        if let error = object["error"], !error.isNull {
+            guard RecordError(json: error) != nil else {
+                return replaced(raw: raw, object: object, line: line, stage: stage, code: "malformed_record",
+                                problem: "an error record whose \"error\" has no \"code\"")
+            }
+            guard Schema.perDocument.contains(schema) else {
+                return replaced(raw: raw, object: object, line: line, stage: stage, code: "malformed_record",
+                                problem: "an error record of schema \(schema), which carries no document")
+            }
+            guard object["path"]?.stringValue != nil else {
+                return replaced(raw: raw, object: object, line: line, stage: stage, code: "malformed_record",
+                                problem: "an error record with no \"path\"")
+            }
+        }
+        return .record(object)
+    }
+
+    /// The error record that stands in for input line `line`.
+    public static func record(raw: [UInt8], object: [String: JSON]?, line: Int, stage: String, code: String, problem: String) -> JSON {
+        var path = object?["path"]?.stringValue
+        var recovered = false
+        if path == nil, let p = recoverPath(raw) {
+            path = p
+            recovered = true
+        }
+        let message = "\(stage) input line \(line): \(problem). The record was replaced by this error record"
+            + (recovered ? " (its path was read from the damaged line)" : "")
+            + ". Run the stages again from gongkai-ingest (with make: remove the work folder and run make all)."
+        var sha: String?
+        if let s = object?["sha256"]?.stringValue, s.utf8.count == 64, s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+            sha = s
+        }
+        let doc = Document(path: path ?? "<\(stage) input line \(line)>", bytes: max(0, object?["bytes"]?.intValue ?? 0), sha256: sha,
+                           format: object?["format"]?.stringValue.map { String($0.prefix(40)) } ?? "unknown",
+                           encoding: nil, text: nil, error: RecordError(code: code, message: message))
+        return doc.json
+    }
+
+    static func replaced(raw: [UInt8], object: [String: JSON]?, line: Int, stage: String, code: String, problem: String) -> Outcome {
+        .replaced(record(raw: raw, object: object, line: line, stage: stage, code: code, problem: problem), problem: "\(code): \(problem)")
+    }
+
+    static func kind(of value: JSON) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "true/false"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object, .ordered: return "object"
+        }
+    }
+
+    /// The record's `"path"` read straight from its bytes, for a line too damaged to parse:
+    /// records are written compactly, so the member is `"path":"…"`. Inside a string every
+    /// quote is escaped, so the pattern cannot match there.
+    static func recoverPath(_ raw: [UInt8]) -> String? {
+        let key = Array("\"path\":\"".utf8)
+        guard raw.count > key.count else { return nil }
+        var i = 0
+        while i + key.count <= raw.count {
+            if raw[i] == key[0] && Array(raw[i..<(i + key.count)]) == key {
+                let start = i + key.count - 1  // the opening quote of the value
+                var j = start + 1
+                while j < raw.count && raw[j] != UInt8(ascii: "\"") {
+                    j += raw[j] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard j < raw.count, case .string(let s)? = try? JSON.parse(Array(raw[start...j])), !s.isEmpty else { return nil }
+                return s
+            }
+            i += 1
+        }
+        return nil
+    }
 }

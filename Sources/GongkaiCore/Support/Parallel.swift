@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 
 /// Order-keeping parallel map over both cores.
@@ -35,10 +36,19 @@ public enum RecordOutcome: Sendable {
 
 /// Drives a per-document stage: reads records from stdin in batches, transforms
 /// each batch on both cores, and writes the results in input order.
+///
+/// An input line the stage cannot take (cut short, not JSON, an unknown schema, a record
+/// without a path) is written as an error record in its place (see `BadRecord`), named on
+/// stderr and counted in `errorRecords`: the run goes on. Only a record of another
+/// stage's kind (the stages run out of order) stops it.
 public struct RecordStream {
     public var batchSize = 512
+    /// A batch also ends once it holds this many bytes of input.
+    public var batchBytes = 64 << 20
     public private(set) var recordsIn = 0
     public private(set) var errorRecords = 0
+    /// Input lines replaced by error records.
+    public private(set) var badLines = 0
     /// Records copied from the previous run's output instead of computed.
     public private(set) var reused = 0
     /// The previous output and its index (incremental re-runs), if any.
@@ -47,6 +57,10 @@ public struct RecordStream {
     public var index: OutputIndex?
     /// The stage's version: part of every cache key, so new code recomputes everything.
     public var version = ""
+    /// Where damaged lines are named (stderr); tests collect them instead.
+    public var report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// How many damaged lines are named one by one before only counting them.
+    public var reportLimit = 20
 
     public init() {}
 
@@ -57,39 +71,59 @@ public struct RecordStream {
         if let i = args.options["index"] { index = OutputIndex(path: i) }
     }
 
-    /// - Parameter transform: pure and thread-safe; throws `StageFailure` for a record
-    ///   the stage cannot take (fatal, reported with its line number).
+    struct Item {
+        var bytes: [UInt8]?
+        var isError: Bool
+        var key: String
+        var reused: Bool
+        var problem: String?
+    }
+
+    /// - Parameter transform: pure and thread-safe. It throws `RecordProblem` for a record it
+    ///   cannot take (written as an error record), `StageFailure` for one of another stage's
+    ///   kind (fatal, reported with its line number).
     public mutating func run(reader: inout LineReader, writer: OutputWriter, stage: String,
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
         var batch: [(line: Int, raw: [UInt8])] = []
+        var pendingBytes = 0
         func flush(_ batch: [(line: Int, raw: [UInt8])]) throws {
             // Parse, transform and serialize on both cores; only the writing is in order.
             let keyed = previous != nil || index != nil
             let previous = self.previous
             let version = self.version
-            let results = Parallel.map(batch) { item -> Result<(bytes: [UInt8]?, isError: Bool, key: String, reused: Bool), NDJSONError> in
+            let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
                 let key = keyed ? FastHash.hex(item.raw, salt: version) : ""
                 if let previous, let line = previous.line(for: key) {
-                    let isError = line == item.raw && item.raw.starts(with: Array("{".utf8)) && JSON.rawHasError(item.raw)
-                    return .success((line, isError, key, true))
+                    return .success(Item(bytes: line, isError: JSON.rawMayHaveError(line) && JSON.rawHasError(line), key: key, reused: true))
                 }
+                func replaced(_ json: JSON, _ problem: String) -> Result<Item, NDJSONError> {
+                    var bytes: [UInt8] = []
+                    json.write(to: &bytes)
+                    // Not cached: the next run finds the line damaged again, and says so again.
+                    return .success(Item(bytes: bytes, isError: true, key: "-", reused: false, problem: problem))
+                }
+                let object: [String: JSON]
+                switch BadRecord.check(item.raw, line: item.line, stage: stage) {
+                case .replaced(let json, let problem): return replaced(json, problem)
+                case .record(let o): object = o
+                }
+                if let error = object["error"], !error.isNull { return .success(Item(bytes: nil, isError: true, key: key, reused: false)) }
                 do {
-                    guard case .object(let object) = try JSON.parse(item.raw) else {
-                        return .failure(NDJSONError(line: item.line, message: "expected a JSON object, found another JSON value"))
-                    }
-                    let isError = object["error"].map { !$0.isNull } ?? false
-                    if isError { return .success((nil, true, key, false)) }
                     switch try transform(object) {
-                    case .passThrough: return .success((nil, false, key, false))
+                    case .passThrough: return .success(Item(bytes: nil, isError: false, key: key, reused: false))
                     case .record(let json):
                         var bytes: [UInt8] = []
                         json.write(to: &bytes)
-                        return .success((bytes, false, key, false))
+                        return .success(Item(bytes: bytes, isError: false, key: key, reused: false))
                     }
-                } catch let e as JSONParseError {
-                    return .failure(NDJSONError(line: item.line, message: "malformed JSON record: \(e)"))
+                } catch let failure as StageFailure {
+                    return .failure(NDJSONError(line: item.line, message: failure.message))
+                } catch let problem as RecordProblem {
+                    return replaced(BadRecord.record(raw: item.raw, object: object, line: item.line, stage: stage, code: problem.code, problem: problem.message),
+                                    "\(problem.code): \(problem.message)")
                 } catch {
-                    return .failure(NDJSONError(line: item.line, message: "\(error)"))
+                    return replaced(BadRecord.record(raw: item.raw, object: object, line: item.line, stage: stage, code: "malformed_record", problem: "\(error)"),
+                                    "malformed_record: \(error)")
                 }
             }
             for (item, result) in zip(batch, results) {
@@ -102,19 +136,31 @@ public struct RecordStream {
                     index?.add(key: out.key, length: bytes.count)
                     if out.isError { errorRecords += 1 }
                     if out.reused { reused += 1 }
+                    if let problem = out.problem {
+                        badLines += 1
+                        if badLines <= reportLimit {
+                            report("\(stage): input line \(item.line): \(problem); written as an error record in its place")
+                        }
+                    }
                 }
             }
         }
         while let line = try reader.nextLine() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             batch.append((reader.lineNumber, line))
-            if batch.count >= batchSize {
+            pendingBytes += line.count
+            if batch.count >= batchSize || pendingBytes >= batchBytes {
                 try flush(batch)
                 batch.removeAll(keepingCapacity: true)
+                pendingBytes = 0
             }
         }
         try flush(batch)
         writer.flush()
         try index?.save()
+        if badLines > 0 {
+            report("\(stage): \(badLines) damaged input line\(badLines == 1 ? " was" : "s were") replaced by error records (code malformed_record or unknown_schema); they are listed in the inventory")
+        }
     }
 }
+
