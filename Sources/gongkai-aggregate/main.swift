@@ -18,7 +18,10 @@ Tables carry no timestamps; the run's figures and duration go to stderr.
 options:
   -h, --help   show this help
 
-exit codes: 0 ok; 2 finished, some inputs were error records; 1 could not run.
+A damaged input line (cut short, not JSON, an unknown schema) is taken as an error
+record in its place, named on stderr, and listed in the inventory.
+
+\(ExitCode.help)
 """
 
 /// A duration in whole milliseconds, for the run facts on stderr.
@@ -34,21 +37,28 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     var records = 0
     // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
     var batch: [(line: Int, raw: [UInt8])] = []
+    var damaged = 0
     func flush() throws {
-        let inputs = Parallel.map(batch) { item -> Result<Aggregator.Input, NDJSONError> in
+        // A damaged line becomes an error record in its place (it reaches the inventory);
+        // only a record of another stage's kind stops the stage.
+        let inputs = Parallel.map(batch) { item -> Result<(Aggregator.Input, String?), NDJSONError> in
             do {
-                guard case .object(let record) = try JSON.parse(item.raw, skipping: Aggregator.unusedMembers) else {
-                    return .failure(NDJSONError(line: item.line, message: "expected a JSON object, found another JSON value"))
+                switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers) {
+                case .record(let record):
+                    return .success((try Aggregator.input(from: record), nil))
+                case .replaced(let json, let problem):
+                    return .success((try Aggregator.input(from: json.objectValue ?? [:]), problem))
                 }
-                return .success(try Aggregator.input(from: record))
-            } catch let e as JSONParseError {
-                return .failure(NDJSONError(line: item.line, message: "malformed JSON record: \(e)"))
             } catch {
                 return .failure(NDJSONError(line: item.line, message: "\(error)"))
             }
         }
-        for input in inputs {
-            let input = try input.get()
+        for result in inputs {
+            let (input, problem) = try result.get()
+            if let problem {
+                damaged += 1
+                if damaged <= 20 { Stage.note("gongkai-aggregate", problem) }
+            }
             aggregator.add(input)
             records += 1
             if input.status == "error" { errors += 1 }

@@ -21,7 +21,13 @@ options:
   --excel      start each CSV with a UTF-8 byte-order mark so Excel/WPS show Chinese
   -h, --help   show this help
 
-exit codes: 0 ok; 1 could not run.
+CSV cells of text that a spreadsheet would run as a formula (starting with =, +, -,
+@, a tab or a carriage return) get a ' in front; numbers are written as they are.
+
+exit codes:
+  0  every table written
+  1  could not run: bad usage, output that cannot be written, or tables that do not
+     make sense (rows without their table, a stream that ends inside a table)
 """
 
 /// A duration in whole milliseconds, for the run facts on stderr.

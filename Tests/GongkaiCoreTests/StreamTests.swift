@@ -80,3 +80,40 @@ import Testing
         #expect(cut.status == 1 && cut.stderr.contains("ended inside a table"))
     }
 }
+
+/// What goes out is safe for spreadsheet users, and aggregate survives damaged input.
+@Suite(.serialized) struct SafeOutputTests {
+    @Test func formulaLikeTextIsNeutralizedNumbersAreNot() {
+        #expect(Renderer.csvCell(.string("=HYPERLINK(\"http://x\")")) == "\"'=HYPERLINK(\"\"http://x\"\")\"")
+        #expect(Renderer.csvCell(.string("+86 0591")) == "'+86 0591")
+        #expect(Renderer.csvCell(.string("-abc")) == "'-abc")
+        #expect(Renderer.csvCell(.string("@cmd")) == "'@cmd")
+        #expect(Renderer.csvCell(.string("\tx")) == "'\tx")
+        #expect(Renderer.csvCell(.number("-5")) == "-5")  // a negative number stays a number
+        #expect(Renderer.csvCell(.number("-2.58")) == "-2.58")
+        #expect(Renderer.csvCell(.string("海东市=局")) == "海东市=局")  // only the first character counts
+        let t = Table(name: "t", title: "t", description: "", columns: [.init("a", "a"), .init("b", "b", "integer")],
+                      rows: [[.string("=1+1"), .number("-3")]])
+        #expect(Renderer().csv(t) == "a,b\r\n'=1+1,-3\r\n")
+    }
+
+    @Test func aggregateTakesADamagedLineAsAnErrorRecord() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = extractReport(text: try Fixtures.text(Fixtures.seeds.appendingPathComponent("000_afc69c219cf43bd5.txt")),
+                                   path: "000.txt").json.serialized
+        let input = dir.appendingPathComponent("reports.ndjson")
+        try Data((report + "\n" + "{\"schema\":\"gongkai.report/1\",\"path\":\"cut.txt\",\"values\":{\"a\"" + "\n").utf8).write(to: input)
+        let r = try EndToEndTests.run("gongkai-aggregate", [], stdin: input)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("cut short"))
+        var inventory: Table?
+        for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
+            let t = try Table(json: try JSON.parse(String(line)).objectValue!)
+            if t.name == "inventory" { inventory = t }
+        }
+        let rows = try #require(inventory).rows
+        #expect(rows.count == 2)
+        #expect(rows.contains { $0[1] == .string("error") && Renderer.cellText($0[2]).hasPrefix("malformed_record") })
+    }
+}

@@ -28,9 +28,20 @@ public struct Renderer {
         var out = excelBOM ? "\u{FEFF}" : ""
         out += table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n"
         for row in table.rows {
-            out += row.map { Renderer.csvField(Renderer.cellText($0)) }.joined(separator: ",") + "\r\n"
+            out += row.map(Renderer.csvCell).joined(separator: ",") + "\r\n"
         }
         return out
+    }
+
+    /// A cell as a CSV field. Text that a spreadsheet would run as a formula (it starts
+    /// with `=`, `+`, `-`, `@`, a tab or a carriage return: an agency name or a file name
+    /// can) gets a `'` in front; numbers, negative ones included, are written as they are.
+    static func csvCell(_ v: JSON) -> String {
+        if case .string(let s) = v, let f = s.utf8.first,
+           f == UInt8(ascii: "=") || f == UInt8(ascii: "+") || f == UInt8(ascii: "-") || f == UInt8(ascii: "@") || f == 0x09 || f == 0x0D {
+            return csvField("'" + s)
+        }
+        return csvField(cellText(v))
     }
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
@@ -106,7 +117,7 @@ public struct Renderer {
     }
 
     static func csvRow(_ row: [JSON]) -> String {
-        row.map { csvField(cellText($0)) }.joined(separator: ",") + "\r\n"
+        row.map(csvCell).joined(separator: ",") + "\r\n"
     }
 
     /// Rows cut by the value of column `g`, each group where its first row is.

@@ -173,7 +173,8 @@ public enum BadRecord {
         do {
             value = try JSON.parse(raw, skipping: skipping)
         } catch let e as JSONParseError {
-            let cut = e.offset >= raw.count - 1 && (e.reason == "unexpected end of input" || e.reason == "unterminated string")
+            // Any error at the very end of the line: the line stops where the record does not.
+            let cut = e.offset >= raw.count - 1
             let problem = cut
                 ? "the line is cut short after \(raw.count) bytes (the stage that wrote it was interrupted, or the disk was full)"
                 : "the line is not valid JSON (\(e))"
