@@ -222,16 +222,16 @@ public struct Renderer {
             }
         }
         guard let g = grouped else { return out }
-        for (value, rows) in groups(table.rows, by: g) {
-            for chart in table.charts where chart.perGroup {
+        // One group's charts do not depend on another's: drawn on both cores, kept in order.
+        let perGroup = Parallel.map(groups(table.rows, by: g)) { value, rows -> [ChartFile] in
+            table.charts.filter(\.perGroup).compactMap { chart in
                 let title = "\(value.isEmpty ? "（空白）" : value)：\(chart.title)"
-                if let svg = draw(chart, table: table, rows: rows, title: title) {
-                    out.append(ChartFile(file: "\(stem)-\(safeFileName(chart.id))-\(uniqueFileStem(value)).svg", title: title,
-                                         group: value, svg: svg))
+                return draw(chart, table: table, rows: rows, title: title).map {
+                    ChartFile(file: "\(stem)-\(safeFileName(chart.id))-\(uniqueFileStem(value)).svg", title: title, group: value, svg: $0)
                 }
             }
         }
-        return out
+        return out + perGroup.flatMap { $0 }
     }
 
     static func draw(_ chart: Table.Chart, table: Table, rows all: [[JSON]], title: String) -> String? {
@@ -496,6 +496,13 @@ public struct Renderer {
     }
 
     public static func writeAtomically(_ text: String, to path: String) throws {
+        // A file that already holds exactly these bytes is left alone: a nightly re-run
+        // rewrites only what changed (and the file system is spared thousands of new files).
+        var st = stat()
+        if stat(path, &st) == 0, Int(st.st_size) == text.utf8.count, (st.st_mode & S_IFMT) == S_IFREG,
+           let old = try? Files.read(path), old.elementsEqual(text.utf8) {
+            return
+        }
         let tmp = path + ".tmp"
         // Written, then renamed into place: a reader sees the old file or the new one, never half.
         let writer = try FileWriter(path: tmp)
