@@ -10,9 +10,7 @@ a blank cell), each value's provenance (line and raw text), and the per-report
 findings. Error records pass through unchanged.
 
 options:
-  --previous FILE  the previous run's output (with FILE.idx beside it): records whose
-                   input did not change since are copied from it, not computed again
-  --index FILE     write this run's index (for the next run's --previous)
+\(RecordStream.optionsHelp)
   -h, --help       show this help
 
 Damaged input lines (cut short, not JSON, a schema this gongkai does not know)

@@ -9,9 +9,7 @@ numbers removed, tab-, pipe- and space-aligned tables split into cells), each li
 with its number in the decoded text. Error records pass through unchanged.
 
 options:
-  --previous FILE  the previous run's output (with FILE.idx beside it): records whose
-                   input did not change since are copied from it, not computed again
-  --index FILE     write this run's index (for the next run's --previous)
+\(RecordStream.optionsHelp)
   -h, --help       show this help
 
 Damaged input lines (cut short, not JSON, a schema this gongkai does not know)

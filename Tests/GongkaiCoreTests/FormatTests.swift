@@ -444,25 +444,12 @@ enum FormatFixtures {
 
 /// Bad input of every kind gives lines or an error record, never a trap or a hang.
 @Suite struct MalformedInputTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     @Test func htmlSoup() {
         let pieces = ["<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<td rowspan=0>", "<td colspan=999 rowspan=9>",
                       "<th colspan=2>", "<p>", "</p>", "<br>", "<div>", "</div>", "<script>", "</script>", "<style>", "<!--",
                       "-->", "<![if x]>", "<head>", "</head>", "<pre>", "</pre>", "&#x", "&#", "&nbsp", "&amp;", "&", "<", ">",
                       "\"", "'", "=", "<td colspan=\"2", "<nav>", "规章", "1", "23", " ", "\n", "\r", "\t", "\u{3000}", "<o:p>", "<!DOCTYPE"]
-        var random = Random(state: 6)
+        var random = SeededRandom(seed: 6)
         for _ in 0..<400 {
             var page = ""
             for _ in 0..<random.below(120) { page += pieces[random.below(pieces.count)] }
@@ -476,7 +463,7 @@ enum FormatFixtures {
                       "<w:gridSpan w:val=\"3\"/>", "<w:gridSpan w:val=\"x\"/>", "<w:vMerge/>", "<w:vMerge w:val=\"restart\"/>",
                       "<w:tcPr>", "</w:tcPr>", "<w:trPr><w:gridBefore w:val=\"99999\"/></w:trPr>", "<mc:Fallback>", "</mc:Fallback>",
                       "<![CDATA[", "]]>", "<!--", "<?x", "&lt;", "&#", "文", "1", "<w:tab/>", "<w:br/>", "<", ">", "\""]
-        var random = Random(state: 7)
+        var random = SeededRandom(seed: 7)
         for _ in 0..<400 {
             var xml = ""
             for _ in 0..<random.below(120) { xml += pieces[random.below(pieces.count)] }
@@ -486,7 +473,7 @@ enum FormatFixtures {
 
     @Test func corruptedArchivesAndStreams() throws {
         let good = Array(try Data(contentsOf: FormatFixtures.dir.appendingPathComponent("report.docx")))
-        var random = Random(state: 8)
+        var random = SeededRandom(seed: 8)
         for _ in 0..<150 {
             var bytes = good
             for _ in 0..<(1 + random.below(20)) { bytes[random.below(bytes.count)] = UInt8(random.below(256)) }

@@ -5,17 +5,11 @@ import Testing
 /// SplitMix64: a small seeded generator, so a failing mutation is the same on every
 /// machine and can be replayed (`GONGKAI_FUZZ_SEED=n`, `GONGKAI_FUZZ_ITERATIONS=n`).
 struct SeededRandom {
-    var state: UInt64
+    var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// A whole number in `0..<n` (0 when `n` is 0).
     mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }

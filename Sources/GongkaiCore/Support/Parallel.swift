@@ -64,6 +64,13 @@ public struct RecordStream {
 
     public init() {}
 
+    /// The `--previous`/`--index` lines of a per-document stage's `--help`.
+    public static let optionsHelp = """
+      --previous FILE  the previous run's output (with FILE.idx beside it): records whose
+                       input did not change since are copied from it, not computed again
+      --index FILE     write this run's index (for the next run's --previous)
+    """
+
     /// Sets up `--previous FILE` (with `FILE.idx`) and `--index FILE` from a stage's arguments.
     public mutating func configure(_ args: Arguments, version: String) {
         self.version = version
