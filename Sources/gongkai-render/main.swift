@@ -76,10 +76,11 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
         }
         if table.continuation {
             if let s = stream {
-                s.add(table.rows)
+                try s.add(table.rows)
                 if !table.continued {
                     try claim(try s.finish())
                     entries[entries.count - 1].rows = s.rows
+                    entries[entries.count - 1].charts = s.charts
                     stream = nil
                 }
             } else if var g = gathering, g.name == table.name {
@@ -95,7 +96,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
         }
         if !table.continued {
             try complete(table)
-        } else if table.charts.isEmpty && table.grouping == nil {
+        } else if TableStream.canStream(table) {
             stream = try TableStream(table, dir: out, excelBOM: args.has("excel"))
             entries.append(Renderer.entry(table, rows: table.rows.count, charts: []))
         } else {

@@ -66,6 +66,40 @@ import Testing
         #expect(index.contains("| 大表 | 4500 |"))
     }
 
+    @Test func renderStreamsAGroupedTableSectionBySection() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 30 agencies × 150 rows, a line chart per agency: more than one record's worth.
+        var rows: [[JSON]] = []
+        for a in 0..<30 {
+            for k in 0..<150 {
+                rows.append([.string("机关\(a)"), .string("地区\(a % 3)"), .string(k % 2 == 0 ? "甲" : "乙"), .int(2019 + k % 7),
+                             k % 11 == 0 ? .null : .number("\(a + k)")])
+            }
+        }
+        let grouped = Table(name: "grouped", title: "分组", description: "每个机关一节",
+                            columns: [.init("agency", "机关"), .init("region", "地区"), .init("series", "系列"),
+                                      .init("year", "年度", "integer"), .init("value", "数值", "number")],
+                            rows: rows,
+                            charts: [Table.Chart(id: "v", kind: "line", title: "数值", label: "series", values: ["value"], x: "year", perGroup: true)],
+                            grouping: Table.Grouping(column: "agency", details: ["region"]))
+        #expect(TableStream.canStream(grouped))
+        var lines = ""
+        grouped.records(chunk: 2000) { lines += $0.serialized + "\n" }
+        let input = dir.appendingPathComponent("tables.ndjson")
+        try Data(lines.utf8).write(to: input)
+        let out = dir.appendingPathComponent("out")
+        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path], stdin: input)
+        #expect(r.status == 0, "\(r.stderr)")
+        let (files, charts) = try Renderer().files(for: grouped)
+        #expect(charts.count == 30)
+        for f in files {
+            #expect(try String(contentsOf: out.appendingPathComponent(f.name), encoding: .utf8) == f.text, "\(f.name)")
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(index.contains("| 分组 | 4500 |") && index.contains("| 30 |"))
+    }
+
     @Test func rowsWithoutTheirTableAreRefused() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -256,46 +256,61 @@ enum Compare {
         ]
         var byAgency: [String: [Entry]] = [:]
         for e in all { byAgency[e.agency, default: []].append(e) }
-        var rows: [[JSON]] = []
         var agenciesInOrder: [String] = []
         var seen = Set<String>()
         for e in all where seen.insert(e.agency).inserted { agenciesInOrder.append(e.agency) }
+        // Which rows there are (agency, indicator or metric, year), in order; the rows
+        // themselves are made when written, so 100,000 reports' years are never held as cells.
+        struct RowRef { var series: Int32; var what: Int32; var n: Int32 }
+        var allSeries: [[Entry]] = []
+        var refs: [RowRef] = []
+        let activeMetrics = Catalog.metrics.enumerated().filter { $0.element.id.hasPrefix("active.") }
         for agency in agenciesInOrder {
             let series = byAgency[agency]!.sorted { $0.year < $1.year }
             guard series.count > 1 else { continue }
-            let lead: [JSON] = [.string(series[0].region), .string(agency), .string(series[0].kind)]
+            let s = Int32(allSeries.count)
+            allSeries.append(series)
             // Sections 三 and 四: comparable whatever the format.
-            for i in Indicators.all {
-                for (n, e) in series.enumerated() {
-                    let value = e.values[i.id] ?? nil
-                    let prev = n > 0 ? series[n - 1] : nil
-                    let before = prev.flatMap { $0.values[i.id] ?? nil }
-                    let format: JSON = i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null
-                    rows.append(lead + [.string(i.id), .string(i.label), .string(i.section), .string(i.unit), .int(e.year), format,
-                                        Indicators.cell(value, rate: i.isRate), prev.map { .int($0.year) } ?? .null]
-                                + changeCells(value, before, rate: i.isRate) + [.null])
-                }
+            for i in Indicators.all.indices {
+                for n in series.indices { refs.append(RowRef(series: s, what: Int32(i), n: Int32(n))) }
             }
             // Section 二: only between two years whose tables have the same format.
-            let metrics = Catalog.metrics.filter { m in m.id.hasPrefix("active.") && series.contains { $0.report.values[m.id] != nil } }
-            for m in metrics {
+            for (k, m) in activeMetrics where series.contains(where: { $0.report.values[m.id] != nil }) {
                 for (n, e) in series.enumerated() where e.report.values[m.id] != nil {
-                    let value = e.report.values[m.id] ?? nil
-                    let prev = n > 0 ? series[n - 1] : nil
-                    var change: [JSON] = [.null, .null]
-                    var note: JSON = .null
-                    if let prev {
-                        if prev.report.activeFormat == e.report.activeFormat {
-                            change = changeCells(value, prev.report.values[m.id] ?? nil, rate: false)
-                        } else {
-                            note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
-                        }
-                    }
-                    rows.append(lead + [.string(m.id), .string("\(m.section) \(m.row)·\(m.column)"), .string(m.section), .string(m.unit),
-                                        .int(e.year), Aggregator.text(e.report.activeFormat), Indicators.cell(value, rate: false),
-                                        prev.map { .int($0.year) } ?? .null] + change + [note])
+                    refs.append(RowRef(series: s, what: Int32(-1 - k), n: Int32(n)))
                 }
             }
+        }
+        let source = Table.RowSource(count: refs.count) { r in
+            let ref = refs[r]
+            let series = allSeries[Int(ref.series)]
+            let n = Int(ref.n)
+            let e = series[n]
+            let prev = n > 0 ? series[n - 1] : nil
+            let lead: [JSON] = [.string(series[0].region), .string(e.agency), .string(series[0].kind)]
+            if ref.what >= 0 {
+                let i = Indicators.all[Int(ref.what)]
+                let value = e.values[i.id] ?? nil
+                let before = prev.flatMap { $0.values[i.id] ?? nil }
+                let format: JSON = i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null
+                return lead + [.string(i.id), .string(i.label), .string(i.section), .string(i.unit), .int(e.year), format,
+                               Indicators.cell(value, rate: i.isRate), prev.map { .int($0.year) } ?? .null]
+                    + changeCells(value, before, rate: i.isRate) + [.null]
+            }
+            let m = Catalog.metrics[Int(-1 - ref.what)]
+            let value = e.report.values[m.id] ?? nil
+            var change: [JSON] = [.null, .null]
+            var note: JSON = .null
+            if let prev {
+                if prev.report.activeFormat == e.report.activeFormat {
+                    change = changeCells(value, prev.report.values[m.id] ?? nil, rate: false)
+                } else {
+                    note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
+                }
+            }
+            return lead + [.string(m.id), .string("\(m.section) \(m.row)·\(m.column)"), .string(m.section), .string(m.unit),
+                           .int(e.year), Aggregator.text(e.report.activeFormat), Indicators.cell(value, rate: false),
+                           prev.map { .int($0.year) } ?? .null] + change + [note]
         }
         let charts = [
             Table.Chart(id: "counts", kind: "line", title: "申请、办理与复议诉讼（件）", label: "indicator_label", values: ["value"], x: "year",
@@ -306,8 +321,8 @@ enum Compare {
         return Table(
             name: "yoy", title: "各机关逐年变化 (yoy)",
             description: "有两个以上年度报告的机关，每个指标逐年的数值、较上一年度的变化和变化率（CSV 为一张长表，每行一个机关、指标、年度；Markdown 每个机关一节，附折线图）。第三、四部分的指标跨2019年版与2021年版可比（2021年版“（六）其他处理”三个子项相加）。第二部分只在两年表格格式相同时比较，格式不同的注明“不可比”。比率的变化为百分点，不算变化率。空白不是0：任一年空白，变化与变化率都空白。",
-            columns: columns, rows: rows, charts: charts,
-            grouping: Table.Grouping(column: "agency", details: ["region", "kind"]))
+            columns: columns, rows: [], charts: charts,
+            grouping: Table.Grouping(column: "agency", details: ["region", "kind"]), rowSource: source)
     }
 
     static func formatName(_ format: String?) -> String { format.map { "为\($0)年版" } ?? "没有该表" }

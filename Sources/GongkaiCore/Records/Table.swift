@@ -199,7 +199,8 @@ public struct Table: Equatable, Sendable {
     public func row(at i: Int) -> [JSON] { rows.isEmpty ? (rowSource?(i) ?? []) : rows[i] }
 
     public init(name: String, title: String, description: String, columns: [Column], rows: [[JSON]],
-                charts: [Chart] = [], grouping: Grouping? = nil) {
+                charts: [Chart] = [], grouping: Grouping? = nil, rowSource: RowSource? = nil) {
+        self.rowSource = rowSource
         self.name = name
         self.title = title
         self.description = description

@@ -71,21 +71,39 @@ public struct Renderer {
             let shown = Array(table.rows.prefix(Renderer.markdownRowLimit))
             return out + Renderer.mdTable(table.columns, shown) + Renderer.moreRows(table.rowCount, shown: shown.count, name: table.name)
         }
+        for (n, (value, rows)) in Renderer.groups(table.rows, by: g).enumerated() {
+            if n > 0 { out += "\n" }
+            out += Renderer.section(table, grouping: grouping, value: value, rows: rows, charts: charts.filter { $0.group == value })
+        }
+        return out
+    }
+
+    /// The Markdown of one section of a grouped table: heading, the facts constant
+    /// within it, its charts, and its rows without the grouping columns.
+    static func section(_ table: Table, grouping: Table.Grouping, value: String, rows: [[JSON]], charts: [ChartFile]) -> String {
+        guard let g = table.column(grouping.column) else { return "" }
         let details = grouping.details.compactMap { table.column($0) }
         let hidden = Set([g] + details)
         let columns = table.columns.enumerated().filter { !hidden.contains($0.offset) }
-        for (value, rows) in Renderer.groups(table.rows, by: g) {
-            out += "## \(value.isEmpty ? "（空白）" : Renderer.mdEscape(value))\n\n"
-            let facts = details.compactMap { i -> String? in
-                let v = Renderer.cellText(rows[0][safe: i] ?? .null)
-                return v.isEmpty ? nil : "\(Renderer.mdEscape(table.columns[i].label))：\(Renderer.mdEscape(v))"
-            }
-            if !facts.isEmpty { out += facts.joined(separator: " · ") + "\n\n" }
-            for c in charts where c.group == value { out += Renderer.image(c) + "\n\n" }
-            out += Renderer.mdTable(columns.map(\.element), rows.map { row in columns.map { row[safe: $0.offset] ?? .null } })
-            out += "\n"
+        var out = "## \(value.isEmpty ? "（空白）" : Renderer.mdEscape(value))\n\n"
+        let facts = details.compactMap { i -> String? in
+            let v = Renderer.cellText(rows.first?[safe: i] ?? .null)
+            return v.isEmpty ? nil : "\(Renderer.mdEscape(table.columns[i].label))：\(Renderer.mdEscape(v))"
         }
-        return out.hasSuffix("\n\n") ? String(out.dropLast()) : out
+        if !facts.isEmpty { out += facts.joined(separator: " · ") + "\n\n" }
+        for c in charts { out += Renderer.image(c) + "\n\n" }
+        return out + Renderer.mdTable(columns.map(\.element), rows.map { row in columns.map { row[safe: $0.offset] ?? .null } })
+    }
+
+    /// The charts of one section of a grouped table.
+    static func sectionCharts(_ table: Table, value: String, rows: [[JSON]]) -> [ChartFile] {
+        let stem = safeFileName(table.name)
+        return table.charts.filter(\.perGroup).compactMap { chart in
+            let title = "\(value.isEmpty ? "（空白）" : value)：\(chart.title)"
+            return draw(chart, table: table, rows: rows, title: title).map {
+                ChartFile(file: "\(stem)-\(safeFileName(chart.id))-\(uniqueFileStem(value)).svg", title: title, group: value, svg: $0)
+            }
+        }
     }
 
     /// A Markdown page shows at most this many rows of an ungrouped table; the CSV has them all.
@@ -223,14 +241,7 @@ public struct Renderer {
         }
         guard let g = grouped else { return out }
         // One group's charts do not depend on another's: drawn on both cores, kept in order.
-        let perGroup = Parallel.map(groups(table.rows, by: g)) { value, rows -> [ChartFile] in
-            table.charts.filter(\.perGroup).compactMap { chart in
-                let title = "\(value.isEmpty ? "（空白）" : value)：\(chart.title)"
-                return draw(chart, table: table, rows: rows, title: title).map {
-                    ChartFile(file: "\(stem)-\(safeFileName(chart.id))-\(uniqueFileStem(value)).svg", title: title, group: value, svg: $0)
-                }
-            }
-        }
+        let perGroup = Parallel.map(groups(table.rows, by: g)) { value, rows in sectionCharts(table, value: value, rows: rows) }
         return out + perGroup.flatMap { $0 }
     }
 
@@ -514,9 +525,12 @@ public struct Renderer {
     }
 }
 
-/// Writes a table that arrives in several records (`continued`/`continuation`) and
-/// has no charts or sections: rows go to the CSV and the Markdown as they come, so a
-/// table of every report is never held whole. Files appear atomically at `finish`.
+/// Writes a table that arrives in several records (`continued`/`continuation`):
+/// rows go to the CSV and the Markdown as they come, so a table of every report is
+/// never held whole. An ungrouped table (it may have no charts) shows its first
+/// `markdownRowLimit` rows; a grouped one (its charts all per section, its sections'
+/// rows consecutive) is written section by section, each with its charts. Files
+/// appear atomically at `finish`; the pages are the same as from the table in one piece.
 public final class TableStream {
     let table: Table
     let dir: String
@@ -524,31 +538,68 @@ public final class TableStream {
     var csv: FileWriter
     var md: FileWriter
     public private(set) var rows = 0
+    let groupColumn: Int?
+    var groupValue: String?
+    var groupRows: [[JSON]] = []
+    var sections = 0
+    /// Chart files written so far (their SVG text dropped), for the index.
+    public private(set) var charts: [Renderer.ChartFile] = []
+
+    /// Whether `table` can be streamed: charts only per section of a grouped table, or none.
+    public static func canStream(_ table: Table) -> Bool {
+        table.grouping == nil ? table.charts.isEmpty
+            : table.column(table.grouping!.column) != nil && table.charts.allSatisfy(\.perGroup)
+    }
 
     public init(_ table: Table, dir: String, excelBOM: Bool) throws {
         self.table = table
         self.dir = dir
         name = Renderer.safeFileName(table.name)
+        groupColumn = table.grouping.flatMap { table.column($0.column) }
         csv = try FileWriter(path: "\(dir)/\(name).csv.tmp")
         md = try FileWriter(path: "\(dir)/\(name).md.tmp")
         csv.write((excelBOM ? "\u{FEFF}" : "") + table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n")
         var head = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { head += Renderer.mdInline(table.description) + "\n\n" }
-        md.write(head + Renderer.mdHeader(table.columns))
-        add(table.rows)
+        md.write(groupColumn == nil ? head + Renderer.mdHeader(table.columns) : head)
+        try add(table.rows)
     }
 
-    public func add(_ more: [[JSON]]) {
+    public func add(_ more: [[JSON]]) throws {
         for row in more {
             csv.write(Renderer.csvRow(row))
-            if rows < Renderer.markdownRowLimit { md.write(Renderer.mdRow(table.columns, row)) }
+            if let g = groupColumn {
+                let value = Renderer.cellText(row[safe: g] ?? .null)
+                if value != groupValue {
+                    try flushSection()
+                    groupValue = value
+                }
+                groupRows.append(row)
+            } else if rows < Renderer.markdownRowLimit {
+                md.write(Renderer.mdRow(table.columns, row))
+            }
             rows += 1
         }
     }
 
-    /// Closes both files and moves them into place; returns their names.
+    func flushSection() throws {
+        guard let value = groupValue, let grouping = table.grouping else { return }
+        let drawn = Renderer.sectionCharts(table, value: value, rows: groupRows)
+        for c in drawn { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") }
+        charts += drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
+        md.write((sections > 0 ? "\n" : "") + Renderer.section(table, grouping: grouping, value: value, rows: groupRows, charts: drawn))
+        sections += 1
+        groupRows.removeAll(keepingCapacity: true)
+        groupValue = nil
+    }
+
+    /// Closes both files and moves them into place; returns the names of every file written.
     public func finish() throws -> [String] {
-        md.write(Renderer.moreRows(rows, shown: min(rows, Renderer.markdownRowLimit), name: table.name))
+        if groupColumn != nil {
+            try flushSection()
+        } else {
+            md.write(Renderer.moreRows(rows, shown: min(rows, Renderer.markdownRowLimit), name: table.name))
+        }
         try csv.close()
         try md.close()
         for f in ["\(name).csv", "\(name).md"] {
@@ -556,7 +607,7 @@ public final class TableStream {
                 throw StageFailure("cannot move '\(dir)/\(f).tmp' into place: \(String(cString: strerror(errno)))")
             }
         }
-        return ["\(name).csv", "\(name).md"]
+        return ["\(name).csv", "\(name).md"] + charts.map(\.file)
     }
 }
 
