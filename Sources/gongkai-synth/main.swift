@@ -5,9 +5,9 @@ let usage = """
 usage: gongkai-synth --out DIR [--count N] [--seed S] [--truth DIR]
 
 Writes N synthetic annual reports (default 1000) into DIR: agencies over the years
-2019–2025 with consistent carry-over, every table identity holding, in four text
+2019–2025 with consistent carry-over, every table identity holding, in five text
 styles (tab-separated, Markdown tables, space-aligned layout, labels on their own
-line). The same seed (default 1) always writes the same files. For the benchmark
+line, HTML pages). The same seed (default 1) always writes the same files. For the benchmark
 (`make bench`) and for checking extraction at scale.
 
 options:

@@ -11,7 +11,7 @@ import Testing
         #expect(Set(samples.map(\.year)) == Set(2019...2025))
         var failures: [String] = []
         for s in samples {
-            let r = extractReport(text: s.text, path: s.fileName, format: s.style == .markdown ? "markdown" : "text")
+            let r = extractReport(text: s.text, path: s.fileName, format: s.style.format)
             var wrong: [String] = []
             for (id, v) in s.values where r.values[id] != .some(v) { wrong.append("\(id)=\(String(describing: r.values[id]))≠\(v)") }
             let extra = r.values.filter { s.values[$0.key] == nil && $0.value != nil }.map(\.key)
@@ -35,7 +35,7 @@ import Testing
         let samples = g.corpus(count: 14)  // two agencies, 2019–2025 each
         var agg = Aggregator()
         for s in samples {
-            try agg.add(extractReport(text: s.text, path: s.fileName, format: s.style == .markdown ? "markdown" : "text").json.objectValue!)
+            try agg.add(extractReport(text: s.text, path: s.fileName, format: s.style.format).json.objectValue!)
         }
         let findings = agg.tables().first { $0.name == "findings" }!
         let carry = findings.rows.filter { $0[4] == .string("application_carry") || $0[4] == .string("in_force_carry") }

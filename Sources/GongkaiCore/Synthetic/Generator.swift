@@ -9,7 +9,24 @@ import Foundation
 public struct Generator {
     /// How the tables are printed.
     public enum Style: String, CaseIterable, Sendable {
-        case tabs, markdown, layout, brokenRows
+        case tabs, markdown, layout, brokenRows, html
+
+        /// The document format ingest gives a file of this style.
+        public var format: String {
+            switch self {
+            case .markdown: return "markdown"
+            case .html: return "html"
+            default: return "text"
+            }
+        }
+
+        public var fileExtension: String {
+            switch self {
+            case .markdown: return "md"
+            case .html: return "html"
+            default: return "txt"
+            }
+        }
     }
 
     /// One generated report: its file name, text and the values extraction must find.
@@ -177,7 +194,7 @@ public struct Generator {
         let day = 10 + small(18)
         let text = Generator.render(agency: agency, year: year, format: format, style: style, active: active, rows: rows,
                                     table: table, review: review, signed: day, seed: rng.next())
-        let ext = style == .markdown ? "md" : "txt"
+        let ext = style.fileExtension
         let fileName = String(format: "%06d", index) + "-\(year).\(ext)"
         return Sample(fileName: fileName, agency: agency, year: year, style: style, text: text, values: values,
                       published: String(format: "%04d-01-%02d", year + 1, day))
@@ -203,6 +220,7 @@ public struct Generator {
             case .markdown: return "| " + c.joined(separator: " | ") + " |"
             case .layout: return c.map { $0.isEmpty ? "  " : $0 }.joined(separator: "    ")
             case .tabs, .brokenRows: return c.joined(separator: "\t")
+            case .html: return "<tr>" + c.map { "<td>\($0)</td>" }.joined() + "</tr>"
             }
         }
         func rule(_ n: Int) -> String? { style == .markdown ? "|" + String(repeating: "---|", count: n) : nil }
@@ -253,6 +271,20 @@ public struct Generator {
         out.append("本年度未收取信息处理费。")
         out.append(agency)
         out.append("\(year + 1)年1月\(day)日")
+        if style == .html {
+            // A page: rows of a table inside <table>, every other line a paragraph.
+            var page = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>\(agency)</title></head><body>"]
+            var inTable = false
+            for line in out {
+                let row = line.hasPrefix("<tr>")
+                if row != inTable { page.append(row ? "<table border=\"1\">" : "</table>") }
+                inTable = row
+                page.append(row ? line : "<p>\(line)</p>")
+            }
+            if inTable { page.append("</table>") }
+            page.append("</body></html>")
+            return page.joined(separator: "\n") + "\n"
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }
