@@ -76,7 +76,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     // Each table written as soon as it is built, in records of at most Table.chunkRows rows.
     aggregator.emitTables { table in
         tables += 1
-        table.records { writer.writeRecord($0) }
+        table.write(to: writer)
     }
     writer.flush()
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")

@@ -32,6 +32,20 @@ import Testing
         #expect(again == records)
     }
 
+    @Test func writingOnBothCoresGivesTheSameRecords() throws {
+        let t = Self.bigTable(rows: 20_500)  // 11 records: more than one parallel batch
+        var expected = ""
+        t.records { expected += $0.serialized + "\n" }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-write-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let writer = OutputWriter(fd: fd)
+        t.write(to: writer)
+        writer.flush()
+        close(fd)
+        #expect(try String(contentsOf: url, encoding: .utf8) == expected)
+    }
+
     @Test func renderStreamsAChunkedTableToTheSameFiles() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

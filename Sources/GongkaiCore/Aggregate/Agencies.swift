@@ -36,7 +36,7 @@ public struct Agencies: Sendable {
     public static func key(_ name: String) -> String {
         var s = name.precomposedStringWithCompatibilityMapping.withoutSpaces
         s = String(s.filter { !Labels.punctuation.contains($0) })
-        for (short, long) in variants { s = s.replacingOccurrences(of: short, with: long) }
+        for (short, long) in variants where s.has(short) { s = s.replacingOccurrences(of: short, with: long) }
         return s
     }
 

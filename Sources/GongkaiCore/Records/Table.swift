@@ -195,6 +195,34 @@ public struct Table: Equatable, Sendable {
         }
     }
 
+    /// Writes the table as stream records (see `records`), each record's rows made and
+    /// serialized on both cores, written in order.
+    public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows) {
+        let total = rowCount
+        var first = self
+        first.rowSource = nil
+        first.rows = (0..<min(chunk, total)).map(row(at:))
+        first.continued = total > chunk
+        first.continuation = false
+        writer.writeRecord(first.json)
+        let starts = Array(stride(from: chunk, to: total, by: chunk))
+        var done = 0
+        while done < starts.count {
+            let batch = Array(starts[done..<min(done + 8, starts.count)])
+            let lines = Parallel.map(batch) { start -> [UInt8] in
+                let end = min(start + chunk, total)
+                var bytes: [UInt8] = []
+                JSON.object([
+                    "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
+                    "continued": .bool(end < total), "rows": .array((start..<end).map { .array(row(at: $0)) }),
+                ]).write(to: &bytes)
+                return bytes
+            }
+            for line in lines { writer.writeLine(line) }
+            done += batch.count
+        }
+    }
+
     /// Row `i`, held or made.
     public func row(at i: Int) -> [JSON] { rows.isEmpty ? (rowSource?(i) ?? []) : rows[i] }
 
