@@ -41,6 +41,12 @@ public enum Labels {
         // Only a label that starts with a numeral or a bracket can carry numbering.
         guard let f = s.unicodeScalars.first(where: { !TextClass.isSpace($0.value) }),
               f == "(" || f == "（" || TextClass.isDigit(f.value) || chineseNumerals.contains(Character(f)) else { return nil }
+        return numberingMemo.value(s) { computeNumbering(s) }
+    }
+
+    static let numberingMemo = Memo<String?>()
+
+    static func computeNumbering(_ s: String) -> String? {
         let t = s.withoutSpaces
         let rest = stripNumbering(t)
         guard rest.count < t.count else { return nil }

@@ -78,8 +78,15 @@ enum Metadata {
         for (i, line) in lines.enumerated() {
             let cells = line.cells.filter { !$0.isEmpty }
             guard cells.count == 1 else { continue }
+            // Cheap first: a heading is short and starts with its numbering or ends with its closing word.
+            guard cells[0].utf8.count <= 200 else { continue }
             let text = cells[0].withoutSpaces
             guard text.count <= 60 else { continue }
+            let scalars = text.unicodeScalars
+            if let f = scalars.first, !(Labels.chineseNumerals.contains(Character(f)) || f == "第"
+                                         || text.hasSuffix("情况") || text.hasSuffix("事项") || text.hasSuffix("措施") || text.hasSuffix("概述")) {
+                continue
+            }
             var numeral: String?
             var body = text
             if let n = topNumbering(text) {
