@@ -177,49 +177,42 @@ public struct Table: Equatable, Sendable {
     /// The table as stream records of at most `chunk` rows: the first with everything
     /// but the later rows, then continuation records (`name` and `rows`) in order.
     public func records(chunk: Int = Table.chunkRows, _ body: (JSON) throws -> Void) rethrows {
-        let total = rowCount
+        try body(firstRecord(chunk: chunk))
+        for start in stride(from: chunk, to: rowCount, by: chunk) { try body(continuationRecord(from: start, chunk: chunk)) }
+    }
+
+    /// The first stream record: everything but the rows after the first `chunk`.
+    func firstRecord(chunk: Int) -> JSON {
         var first = self
         first.rowSource = nil
-        first.rows = (0..<min(chunk, total)).map(row(at:))
-        first.continued = total > chunk
+        first.rows = (0..<min(chunk, rowCount)).map(row(at:))
+        first.continued = rowCount > chunk
         first.continuation = false
-        try body(first.json)
-        var start = chunk
-        while start < total {
-            let end = min(start + chunk, total)
-            try body(.object([
-                "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
-                "continued": .bool(end < total), "rows": .array((start..<end).map { .array(row(at: $0)) }),
-            ]))
-            start = end
-        }
+        return first.json
+    }
+
+    /// The continuation record holding rows `start..<start + chunk`.
+    func continuationRecord(from start: Int, chunk: Int) -> JSON {
+        let end = min(start + chunk, rowCount)
+        return .object([
+            "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
+            "continued": .bool(end < rowCount), "rows": .array((start..<end).map { .array(row(at: $0)) }),
+        ])
     }
 
     /// Writes the table as stream records (see `records`), each record's rows made and
     /// serialized on both cores, written in order.
     public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows) {
-        let total = rowCount
-        var first = self
-        first.rowSource = nil
-        first.rows = (0..<min(chunk, total)).map(row(at:))
-        first.continued = total > chunk
-        first.continuation = false
-        writer.writeRecord(first.json)
-        let starts = Array(stride(from: chunk, to: total, by: chunk))
-        var done = 0
-        while done < starts.count {
-            let batch = Array(starts[done..<min(done + 8, starts.count)])
+        writer.writeRecord(firstRecord(chunk: chunk))
+        let starts = Array(stride(from: chunk, to: rowCount, by: chunk))
+        for batchStart in stride(from: 0, to: starts.count, by: 8) {
+            let batch = Array(starts[batchStart..<min(batchStart + 8, starts.count)])
             let lines = Parallel.map(batch) { start -> [UInt8] in
-                let end = min(start + chunk, total)
                 var bytes: [UInt8] = []
-                JSON.object([
-                    "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
-                    "continued": .bool(end < total), "rows": .array((start..<end).map { .array(row(at: $0)) }),
-                ]).write(to: &bytes)
+                continuationRecord(from: start, chunk: chunk).write(to: &bytes)
                 return bytes
             }
             for line in lines { writer.writeLine(line) }
-            done += batch.count
         }
     }
 
