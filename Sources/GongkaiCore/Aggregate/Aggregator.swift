@@ -115,26 +115,26 @@ public struct Aggregator {
         try send(reportsTable(reports))
         try send(findingsTable(findings))
         try send(findingsByAgency(reports, findings))
-        for t in comparisons(reports, findings) { try send(t) }
+        try comparisons(reports, findings, send)
         try send(Compare.dictionary(columnsOnly))
     }
 
     /// The comparison tables: per year every agency, one kind of department across
     /// regions, section 二 per format; then each agency's years.
-    func comparisons(_ reports: [Report], _ findings: [FindingRow]) -> [Table] {
+    /// Each comparison table is handed to `emit` as soon as it is built, so only one
+    /// is held at a time.
+    func comparisons(_ reports: [Report], _ findings: [FindingRow], _ emit: (Table) throws -> Void) rethrows {
         var errors: [String: Int] = [:]
         for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
         let entries = Compare.entries(reports, errors: errors)
-        var out: [Table] = []
         for year in Set(entries.map(\.year)).sorted() {
-            out.append(Compare.compareTable(year: year, entries))
-            out.append(Compare.kindTable(year: year, entries))
+            try emit(Compare.compareTable(year: year, entries))
+            try emit(Compare.kindTable(year: year, entries))
             for format in ["2019", "2021"] where entries.contains(where: { $0.year == year && $0.report.activeFormat == format }) {
-                out.append(Compare.activeTable(year: year, format: format, entries))
+                try emit(Compare.activeTable(year: year, format: format, entries))
             }
         }
-        out.append(Compare.yoyTable(entries))
-        return out
+        try emit(Compare.yoyTable(entries))
     }
 
     /// A group's name: the alias table's canonical name, else the most frequent spelling.
