@@ -458,17 +458,8 @@ public struct Renderer {
         }
         let files = try self.files(tables)
         for f in files { try Renderer.writeAtomically(f.text, to: "\(dir)/\(f.name)") }
-        let written = files.map(\.name).sorted(by: JSON.utf8Less)
-        let manifest = "\(dir)/\(Renderer.manifestName)"
-        if let old = try? String(contentsOfFile: manifest, encoding: .utf8) {
-            let keep = Set(written)
-            for name in old.split(separator: "\n").map(String.init)
-            where !keep.contains(name) && name == Renderer.safeFileName(name) && name != Renderer.manifestName {
-                try? fm.removeItem(atPath: "\(dir)/\(name)")
-            }
-        }
-        try Renderer.writeAtomically(written.joined(separator: "\n") + "\n", to: manifest)
-        return written
+        try Renderer.finishManifest(files.map(\.name), in: dir)
+        return files.map(\.name).sorted(by: JSON.utf8Less)
     }
 
     /// A name as a file name that cannot leave the output folder nor trouble a file
