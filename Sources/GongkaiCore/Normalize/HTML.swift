@@ -15,7 +15,7 @@ public enum HTMLReader {
             case .paragraph(let text, let line):
                 if let cells = Normalizer.cells(of: Substring(text)) { lines.append(Line(number: line, cells: cells)) }
             case .row(let raw, let line):
-                let cells = raw.map { Normalizer.cleanCell($0.precomposedStringWithCompatibilityMapping) }
+                let cells = raw.map { Normalizer.cleanCell(Normalizer.nfkc(Substring($0))) }
                 if cells.contains(where: { !$0.isEmpty }) { lines.append(Line(number: line, cells: cells)) }
             }
         }
@@ -235,7 +235,7 @@ public enum HTMLReader {
         mutating func emitText(_ from: Int, _ to: Int) {
             guard from < to, !inHead else { return }
             let raw = String(decoding: bytes[from..<to], as: UTF8.self)
-            let decoded = raw.contains("&") ? HTMLEntities.decode(raw) : raw
+            let decoded = raw.utf8.contains(0x26) ? HTMLEntities.decode(raw) : raw  // a byte test, not Foundation search
             if preDepth > 0 {
                 // Preformatted: each source line is a line.
                 var lineNumber = line(at: from)
@@ -372,7 +372,7 @@ public enum HTMLEntities {
     ]
 
     public static func decode(_ s: String) -> String {
-        guard s.contains("&") else { return s }
+        guard s.utf8.contains(0x26) else { return s }
         let scalars = Array(s.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
