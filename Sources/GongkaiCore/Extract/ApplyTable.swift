@@ -313,6 +313,12 @@ enum ApplyTable {
 
     /// The table's own identities: each row's 总计, 一+二 = 三(七)+四 and 三(七) = Σ results, per column.
     static func identities(format: String) -> [DigitSplit.Identity] {
+        format == "2019" ? identities2019 : (format == "2021" ? identities2021 : computeIdentities(format: format))
+    }
+    static let identities2019 = computeIdentities(format: "2019")
+    static let identities2021 = computeIdentities(format: "2021")
+
+    static func computeIdentities(format: String) -> [DigitSplit.Identity] {
         var out: [DigitSplit.Identity] = []
         let parts = Catalog.applicantColumns.dropLast().map(\.id)
         for row in Catalog.applyRows(format: format) {

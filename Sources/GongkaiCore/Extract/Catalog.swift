@@ -29,8 +29,24 @@ public enum Catalog {
         /// The group heading the row sits under (`(三)不予公开`), empty for top-level rows.
         public var group: String
         public var format: String
-        public func metric(_ column: String) -> String { "\(id).\(column)" }
+        /// The row's seven metric ids, in column order (made once: ids are looked up per cell).
+        public let cells: [String]
+
+        init(id: String, label: String, group: String, format: String) {
+            self.id = id
+            self.label = label
+            self.group = group
+            self.format = format
+            cells = Catalog.applicantColumnIDs.map { "\(id).\($0)" }
+        }
+
+        public func metric(_ column: String) -> String {
+            if let i = Catalog.applicantColumnIDs.firstIndex(of: column) { return cells[i] }
+            return "\(id).\(column)"
+        }
     }
+
+    static let applicantColumnIDs = ["natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total"]
 
     public static let applyRows: [ApplyRow] = [
         ApplyRow(id: "apply.received", label: "一、本年新收政府信息公开申请数量", group: "", format: "both"),
@@ -63,11 +79,18 @@ public enum Catalog {
 
     /// The rows a section 三 table of `format` has, in order (23 for 2019, 25 for 2021).
     public static func applyRows(format: String) -> [ApplyRow] {
-        applyRows.filter { $0.format == "both" || $0.format == format }
+        format == "2019" ? applyRows2019 : (format == "2021" ? applyRows2021 : applyRows.filter { $0.format == "both" || $0.format == format })
     }
+    static let applyRows2019 = applyRows.filter { $0.format == "both" || $0.format == "2019" }
+    static let applyRows2021 = applyRows.filter { $0.format == "both" || $0.format == "2021" }
 
     /// The result rows (三(一)…(六)) whose sum is 三(七), for a format.
     public static func resultRows(format: String) -> [ApplyRow] {
+        format == "2019" ? resultRows2019 : (format == "2021" ? resultRows2021 : computeResultRows(format))
+    }
+    static let resultRows2019 = computeResultRows("2019")
+    static let resultRows2021 = computeResultRows("2021")
+    static func computeResultRows(_ format: String) -> [ApplyRow] {
         applyRows(format: format).filter {
             !["apply.received", "apply.carried_over", "apply.total", "apply.carried_forward"].contains($0.id)
         }
@@ -202,11 +225,15 @@ public enum Catalog {
 
     /// The metric ids of a section 二 table of `format` (10 for 2021, 22 for 2019).
     public static func activeMetrics(format: String) -> [String] {
-        activeRows.flatMap { row in row.columns(format).map { "\(row.id).\($0)" } }
+        format == "2019" ? activeMetrics2019 : (format == "2021" ? activeMetrics2021 : [])
     }
+    static let activeMetrics2019 = activeRows.flatMap { row in row.columns("2019").map { "\(row.id).\($0)" } }
+    static let activeMetrics2021 = activeRows.flatMap { row in row.columns("2021").map { "\(row.id).\($0)" } }
 
     /// The metric ids of a section 三 table of `format` (175 for 2021, 161 for 2019).
     public static func applyMetrics(format: String) -> [String] {
-        applyRows(format: format).flatMap { row in applicantColumns.map { row.metric($0.id) } }
+        format == "2019" ? applyMetrics2019 : (format == "2021" ? applyMetrics2021 : applyRows(format: format).flatMap(\.cells))
     }
+    static let applyMetrics2019 = applyRows2019.flatMap(\.cells)
+    static let applyMetrics2021 = applyRows2021.flatMap(\.cells)
 }
