@@ -201,3 +201,20 @@ import Testing
         #expect(Counted.alive == 0)
     }
 }
+
+@Suite struct MetricMapTests {
+    @Test func readsAndWritesLikeADictionary() {
+        var m = MetricMap<Provenance>()
+        #expect(m.isEmpty && m["review.total"] == nil)
+        m["review.total"] = Provenance(line: 3, text: "2")
+        m["active.regulations.issued"] = Provenance(line: 1, text: "0")
+        m["future.id"] = Provenance(line: 9, text: "x")  // outside the catalog: kept
+        #expect(m.count == 3 && m["review.total"]?.line == 3 && m["future.id"]?.text == "x")
+        #expect(m.map(\.key) == ["active.regulations.issued", "review.total", "future.id"])
+        var other: MetricMap<Provenance> = ["review.total": Provenance(line: 7, text: "9"), "apply.received.total": Provenance(line: 5, text: "1")]
+        other.merge(m) { mine, _ in mine }
+        #expect(other.count == 4 && other["review.total"]?.line == 7 && other["active.regulations.issued"]?.line == 1)
+        m["review.total"] = nil
+        #expect(m.count == 2 && m["review.total"] == nil)
+    }
+}

@@ -221,6 +221,9 @@ public enum Catalog {
     /// Every metric id in byte order (the order records are written in).
     public static let sortedMetricIDs: [String] = metrics.map(\.id).sorted(by: JSON.utf8Less)
 
+    /// The same, each with its position in `metrics`.
+    public static let sortedMetricSlots: [(id: String, index: Int)] = sortedMetricIDs.map { ($0, metricIndex[$0]!) }
+
     public static let metricsByID: [String: Metric] = Dictionary(uniqueKeysWithValues: metrics.map { ($0.id, $0) })
 
     /// The metric ids of a section 二 table of `format` (10 for 2021, 22 for 2019).

@@ -4,7 +4,7 @@ public struct TableResult: Sendable {
     public var present = false
     public var format: String?
     public var values = MetricValues()
-    public var provenance: [String: Provenance] = [:]
+    public var provenance = MetricMap<Provenance>()
     public var findings: [Finding] = []
     /// Metric ids whose cell was blank or held a placeholder.
     public var blanks: [String] = []

@@ -39,15 +39,20 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
         }
     }
 
+    /// The cell of the metric at `i` in `Catalog.metrics`.
+    public subscript(index i: Int) -> Quantity?? {
+        guard i < state.count else { return nil }
+        switch state[i] {
+        case MetricValues.blank: return .some(nil)
+        case MetricValues.number: return .some(Quantity(mantissa: mantissa[i], scale: Int(scale[i])))
+        default: return nil
+        }
+    }
+
     public subscript(id: String) -> Quantity?? {
         get {
             guard let i = Catalog.metricIndex[id] else { return extra[id] }
-            guard i < state.count else { return nil }
-            switch state[i] {
-            case MetricValues.blank: return .some(nil)
-            case MetricValues.number: return .some(Quantity(mantissa: mantissa[i], scale: Int(scale[i])))
-            default: return nil
-            }
+            return self[index: i]
         }
         set {
             guard let i = Catalog.metricIndex[id] else {
@@ -95,7 +100,22 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
 
     /// Adds `other`'s cells; where both have one, `combine` decides.
     public mutating func merge(_ other: MetricValues, uniquingKeysWith combine: (Quantity?, Quantity?) -> Quantity?) {
-        for (k, v) in other {
+        // Slot by slot, no id hashing.
+        for i in other.state.indices where other.state[i] != MetricValues.absent {
+            let theirs = other[index: i]!
+            if state.isEmpty { allocate() }
+            let had = state[i] != MetricValues.absent
+            let value = had ? combine(self[index: i]!, theirs) : theirs
+            if let q = value {
+                state[i] = MetricValues.number
+                mantissa[i] = q.mantissa
+                scale[i] = UInt8(q.scale)
+            } else {
+                state[i] = MetricValues.blank
+            }
+            if !had { count += 1 }
+        }
+        for (k, v) in other.extra {
             if let mine = self[k] { self[k] = .some(combine(mine, v)) } else { self[k] = .some(v) }
         }
     }

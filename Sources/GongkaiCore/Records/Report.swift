@@ -120,7 +120,7 @@ public struct Report: Equatable, Sendable {
     public var sections: [String]
     /// Every cell of every standard table present, by metric id; nil is a blank cell.
     public var values: MetricValues
-    public var provenance: [String: Provenance]
+    public var provenance: MetricMap<Provenance>
     /// Readings of blank cells whose digits were run together (see `Alternative`).
     public var alternatives: [Alternative]
     /// Sketches of sections 一 and 五 (`Fingerprint`), to find text copied from year to year.
@@ -146,9 +146,9 @@ public struct Report: Equatable, Sendable {
         var values: [JSON.Member] = []
         var provenance: [JSON.Member] = []
         values.reserveCapacity(self.values.count)
-        for id in Catalog.sortedMetricIDs {
-            if let v = self.values[id] { values.append(JSON.Member(id, v?.json ?? .null)) }
-            if let p = self.provenance[id] { provenance.append(JSON.Member(id, p.json)) }
+        for (id, i) in Catalog.sortedMetricSlots {
+            if let v = self.values[index: i] { values.append(JSON.Member(id, v?.json ?? .null)) }
+            if let p = self.provenance[index: i] { provenance.append(JSON.Member(id, p.json)) }
         }
         // Ids outside the catalog (none today) still go out, sorted.
         if values.count < self.values.count || provenance.count < self.provenance.count {
