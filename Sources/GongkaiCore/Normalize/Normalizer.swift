@@ -76,6 +76,13 @@ public enum Normalizer {
     /// and the CJK punctuation NFKC leaves alone pass as they are; full-width ASCII forms
     /// and the ideographic space map to ASCII. Anything else goes through Foundation.
     public static func nfkc(_ raw: Substring) -> String {
+        // Most lines need no change at all: then the text is taken as it is.
+        if raw.unicodeScalars.allSatisfy({ v in
+            let v = v.value
+            return v < 0x7F || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || stablePunctuation.contains(v)
+        }) {
+            return String(raw)
+        }
         var out = String.UnicodeScalarView()
         for u in raw.unicodeScalars {
             let v = u.value
@@ -136,6 +143,21 @@ public enum Normalizer {
     /// Layout text (`pdftotext -layout`) aligns columns with runs of spaces:
     /// two or more spaces separate cells, one space stays inside a cell.
     static func splitOnSpaceRuns(_ s: String) -> [String] {
+        // No two spaces in a row and no other whitespace: one cell, as it is.
+        var previousSpace = false
+        var simple = true
+        for b in s.utf8 {
+            if b == 0x20 {
+                if previousSpace { simple = false; break }
+                previousSpace = true
+            } else {
+                previousSpace = false
+                if b >= 0x80 || b < 0x20 { continue }
+            }
+        }
+        if simple && !s.unicodeScalars.contains(where: { $0.value > 0x7F && TextClass.isSpace($0.value) }) {
+            return [s]
+        }
         var cells: [String] = []
         var current = String.UnicodeScalarView()
         var spaces = 0
@@ -178,6 +200,13 @@ public enum Normalizer {
     /// Trims a cell, collapses its spaces, and removes the spaces that
     /// typesetting puts between CJK characters and digits (`2021 年` → `2021年`).
     public static func cleanCell(_ s: String) -> String {
+        // Nothing to trim, join or drop: the cell as it is.
+        if !s.unicodeScalars.contains(where: { u in
+            let v = u.value
+            return TextClass.isSpace(v) || v == 0x200B || v == 0xFEFF || v == 0x00AD || v == 0x0A || v == 0x0D
+        }) {
+            return s
+        }
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         var previous: UInt32 = 0
