@@ -533,6 +533,8 @@ public final class TableStream {
     var groupValue: String?
     var groupRows: [[JSON]] = []
     var sections = 0
+    /// Finished sections waiting to be drawn and written, a batch at a time on both cores.
+    var pending: [(value: String, rows: [[JSON]])] = []
     /// Chart files written so far (their SVG text dropped), for the index.
     public private(set) var charts: [Renderer.ChartFile] = []
 
@@ -574,20 +576,35 @@ public final class TableStream {
     }
 
     func flushSection() throws {
-        guard let value = groupValue, let grouping = table.grouping else { return }
-        let drawn = Renderer.sectionCharts(table, value: value, rows: groupRows)
-        for c in drawn { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") }
-        charts += drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
-        md.write((sections > 0 ? "\n" : "") + Renderer.section(table, grouping: grouping, value: value, rows: groupRows, charts: drawn))
-        sections += 1
-        groupRows.removeAll(keepingCapacity: true)
+        guard let value = groupValue else { return }
+        pending.append((value, groupRows))
+        groupRows = []
         groupValue = nil
+        if pending.count >= 64 { try writePending() }
+    }
+
+    /// Draws and writes the pending sections: charts and Markdown made on both cores, written in order.
+    func writePending() throws {
+        guard let grouping = table.grouping, !pending.isEmpty else { return }
+        let table = self.table
+        let done = Parallel.map(pending) { p -> (charts: [Renderer.ChartFile], text: String) in
+            let drawn = Renderer.sectionCharts(table, value: p.value, rows: p.rows)
+            return (drawn, Renderer.section(table, grouping: grouping, value: p.value, rows: p.rows, charts: drawn))
+        }
+        for (drawn, text) in done {
+            for c in drawn { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") }
+            charts += drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
+            md.write((sections > 0 ? "\n" : "") + text)
+            sections += 1
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Closes both files and moves them into place; returns the names of every file written.
     public func finish() throws -> [String] {
         if groupColumn != nil {
             try flushSection()
+            try writePending()
         } else {
             md.write(Renderer.moreRows(rows, shown: min(rows, Renderer.markdownRowLimit), name: table.name))
         }
