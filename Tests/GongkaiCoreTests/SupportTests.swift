@@ -218,3 +218,33 @@ import Testing
         #expect(m.count == 2 && m["review.total"] == nil)
     }
 }
+
+@Suite struct FingerprintTests {
+    /// The bottom-k estimate by hand: the union's 64 smallest hashes, and how many of them both hold.
+    @Test func similarityCountsSharedAmongSmallestOfUnion() {
+        let a: [UInt32] = [1, 2, 3, 4]
+        let b: [UInt32] = [2, 4, 6]
+        // union {1,2,3,4,6}: shared 2 and 4 → 2/5
+        #expect(Fingerprint.similarity(a, b) == 0.4)
+        #expect(Fingerprint.similarity(a, a) == 1)
+        #expect(Fingerprint.similarity([], []) == 0)
+        #expect(Fingerprint.similarity(a, []) == 0)
+        // Only the 64 smallest of the union count: b's shared hashes above them do not.
+        let low = (0..<64).map { UInt32($0 * 2) }  // 0, 2, ..., 126
+        let high = (0..<64).map { UInt32($0 * 2 + 1) } + [200]
+        #expect(Fingerprint.similarity(low, high) == 0)
+        let shared = Array(low.prefix(32)) + (100..<132).map { UInt32($0 * 10) }
+        #expect(Fingerprint.similarity(low, shared) == 32.0 / 64.0)
+    }
+
+    @Test func unsortedSketchesGiveTheSameAsSorted() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let a = Array(Set((0..<Int.random(in: 0...80, using: &rng)).map { _ in UInt32.random(in: 0..<150, using: &rng) }))
+            let b = Array(Set((0..<Int.random(in: 0...80, using: &rng)).map { _ in UInt32.random(in: 0..<150, using: &rng) }))
+            let merged = Fingerprint.similarity(a.sorted(), b.sorted())
+            #expect(merged == Fingerprint.similarity(a, b))  // unordered: taken through sets
+            #expect(merged == Fingerprint.similarity(Set(a), Set(b)))
+        }
+    }
+}

@@ -85,12 +85,18 @@ public struct Aggregator {
         }
         var reports: [Report] = []
         var crossYear: [(Report, Finding)] = []
-        for key in groups.keys.sorted(by: JSON.utf8Less) {
+        // Each agency's reports named and checked across years on both cores.
+        let keys = groups.keys.sorted(by: JSON.utf8Less)
+        let checked = Parallel.map(keys) { key -> ([Report], [(Report, Finding)]) in
             var members = groups[key]!
             let name = displayName(members)
             for i in members.indices { members[i].agency = members[i].agency == nil ? nil : name }
-            if !key.isEmpty { crossYear += CrossYear.checks(agency: name, reports: members) }
+            return (members, key.isEmpty ? [] : CrossYear.checks(agency: name, reports: members))
+        }
+        groups = [:]
+        for (members, findings) in checked {
             reports += members
+            crossYear += findings
         }
         reports.sort { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
         // Same content as another file: said on the report that was kept.

@@ -3,18 +3,30 @@
 /// agency's indicators from year to year. Decides what they hold (and which charts
 /// render should draw of them), never how they look.
 enum Compare {
-    /// One agency's report for one year, as the comparison tables show it.
-    struct Entry {
-        var report: Report
-        var agency: String
-        var year: Int
-        var region: String
+    /// One agency's report for one year, as the comparison tables show it. A class:
+    /// the tables filter and sort entries by the hundred thousand, and a reference
+    /// is copied for nothing where a report's many members are not.
+    final class Entry {
+        let report: Report
+        let agency: String
+        let year: Int
+        let region: String
         /// The kind of department, short forms written out (`Region.kindKey`).
-        var kind: String
+        let kind: String
         /// Every indicator (`Indicators.all`); rates already rounded to one decimal.
-        var values: [String: Quantity?]
+        let values: [String: Quantity?]
         /// Error-severity findings of the report, the checks across years included.
-        var errors: Int
+        let errors: Int
+
+        init(report: Report, agency: String, year: Int, region: String, kind: String, values: [String: Quantity?], errors: Int) {
+            self.report = report
+            self.agency = agency
+            self.year = year
+            self.region = region
+            self.kind = kind
+            self.values = values
+            self.errors = errors
+        }
     }
 
     static let agencyRow = "机关"
@@ -32,8 +44,8 @@ enum Compare {
             guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
             byKey["\(agency)\u{1F}\(year)", default: []].append(r)
         }
-        var out: [Entry] = []
-        for key in byKey.keys.sorted(by: JSON.utf8Less) {
+        // Entries made on both cores: indicators and regions are worked out per report.
+        let out = Parallel.map(byKey.keys.sorted(by: JSON.utf8Less)) { key -> Entry in
             let candidates = byKey[key]!
             let r = candidates.min { a, b in
                 let ea = errors[a.path] ?? 0, eb = errors[b.path] ?? 0
@@ -43,8 +55,8 @@ enum Compare {
                 return JSON.utf8Less(a.path, b.path)
             }!
             let (region, kind) = Region.split(r.agency!)
-            out.append(Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: Region.kindKey(kind),
-                             values: Indicators.values(r), errors: errors[r.path] ?? 0))
+            return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: Region.kindKey(kind),
+                         values: Indicators.values(r), errors: errors[r.path] ?? 0)
         }
         return out.sorted(by: order)
     }
@@ -179,13 +191,18 @@ enum Compare {
     static func kindTable(year: Int, _ all: [Entry]) -> Table {
         let entries = all.filter { $0.year == year && !$0.region.isEmpty && !$0.kind.isEmpty }
         var regionsByKind: [String: Set<String>] = [:]
-        for e in entries { regionsByKind[e.kind, default: []].insert(e.region) }
+        // Each kind's entries in table order, gathered in one pass.
+        var membersByKind: [String: [Entry]] = [:]
+        for e in entries {
+            regionsByKind[e.kind, default: []].insert(e.region)
+            membersByKind[e.kind, default: []].append(e)
+        }
         let kinds = regionsByKind.filter { $0.value.count >= 2 }.keys.sorted(by: JSON.utf8Less)
         let columns = [rowTypeColumn, kindColumn, regionColumn, agencyColumn, formatApplyColumn]
             + indicatorColumns(within: "同一部门类别的机关中") + [errorsColumn, pathColumn]
         var rows: [[JSON]] = []
         for kind in kinds {
-            let members = entries.filter { $0.kind == kind }
+            let members = membersByKind[kind]!
             rows += indicatorRows(members, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
                                   blankLead: [.string(kind), .null, .null, .null])
         }

@@ -38,9 +38,34 @@ public enum Fingerprint {
 
     /// Estimated Jaccard similarity of the two texts' 4-gram sets.
     public static func similarity(_ a: [UInt32], _ b: [UInt32]) -> Double {
-        let union = Array(Set(a).union(b).sorted().prefix(size))
+        // Sketches are sorted without repeats (as `sketch` makes them): one merge. A
+        // record that says otherwise is taken through sets, with the same result.
+        guard isAscending(a), isAscending(b) else { return similarity(Set(a), Set(b)) }
+        var i = 0, j = 0, union = 0, both = 0
+        while union < size && (i < a.count || j < b.count) {
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                i += 1
+            } else if i == a.count || b[j] < a[i] {
+                j += 1
+            } else {
+                both += 1
+                i += 1
+                j += 1
+            }
+            union += 1
+        }
+        return union == 0 ? 0 : Double(both) / Double(union)
+    }
+
+    static func isAscending(_ a: [UInt32]) -> Bool {
+        var k = 1
+        while k < a.count { if a[k - 1] >= a[k] { return false }; k += 1 }
+        return true
+    }
+
+    static func similarity(_ sa: Set<UInt32>, _ sb: Set<UInt32>) -> Double {
+        let union = Array(sa.union(sb).sorted().prefix(size))
         guard !union.isEmpty else { return 0 }
-        let sa = Set(a), sb = Set(b)
         let both = union.filter { sa.contains($0) && sb.contains($0) }.count
         return Double(both) / Double(union.count)
     }
