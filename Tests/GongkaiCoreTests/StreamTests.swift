@@ -145,6 +145,14 @@ import Testing
         #expect(Renderer().csv(t) == "a,b\r\n'=1+1,-3\r\n")
     }
 
+    @Test func csvRowsAreWrittenAsTheirCellsSay() {
+        #expect(Renderer.csvRow([.string("a"), .null, .number("12"), .string("x,y"), .string("say \"hi\""), .string(" lead"),
+                                 .string("trail "), .string("两行\n文字"), .string("-x"), .number("-1.5"), .string("")])
+                == "a,,12,\"x,y\",\"say \"\"hi\"\"\",\" lead\",\"trail \",\"两行\n文字\",'-x,-1.5,\r\n")
+        #expect(Renderer.csvRow([]) == "\r\n")
+        #expect(Renderer.csvRow([.null, .null]) == ",\r\n")
+    }
+
     @Test func aggregateTakesADamagedLineAsAnErrorRecord() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
