@@ -34,6 +34,12 @@ import Testing
 
     @Test func escapesControlCharactersAndQuotes() {
         #expect(JSON.string("a\"b\\c\nd\te\u{1}").serialized == #""a\"b\\c\nd\te\u0001""#)
+        // Escapes after a long plain stretch, at the very end, and none at all.
+        #expect(JSON.string("政府信息公开年度报告\u{7F}x\"").serialized == #""政府信息公开年度报告\u007fx\"""#)
+        #expect(JSON.string("纯文字 plain").serialized == #""纯文字 plain""#)
+        #expect(JSON.string("").serialized == #""""#)
+        let made = String(decoding: Array("第\r行".utf8), as: UTF8.self)
+        #expect(JSON.string(made).serialized == #""第\r行""#)
     }
 
     @Test func roundTripsChineseAndEscapes() throws {

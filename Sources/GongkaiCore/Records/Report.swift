@@ -37,16 +37,16 @@ public struct Finding: Equatable, Sendable {
     }
 
     public var json: JSON {
-        var o: [String: JSON] = [
-            "check": .string(check),
-            "severity": .string(severity.rawValue),
-            "message": .string(message),
-            "cells": .array(cells.map(JSON.string)),
+        var o: [(String, JSON)] = [
+            ("check", .string(check)),
+            ("severity", .string(severity.rawValue)),
+            ("message", .string(message)),
+            ("cells", .array(cells.map(JSON.string))),
         ]
-        if let expected { o["expected"] = expected }
-        if let actual { o["actual"] = actual }
-        if let line { o["line"] = .int(line) }
-        return .object(o)
+        if let expected { o.append(("expected", expected)) }
+        if let actual { o.append(("actual", actual)) }
+        if let line { o.append(("line", .int(line))) }
+        return JSON.sortedObject(o)
     }
 
     public init(json: JSON) {
@@ -70,7 +70,7 @@ public struct Provenance: Equatable, Sendable {
         self.text = text
     }
 
-    public var json: JSON { .object(["line": .int(line), "text": .string(text)]) }
+    public var json: JSON { .ordered([JSON.Member("line", .int(line)), JSON.Member("text", .string(text))]) }
 }
 
 /// Cells whose run-together digits allow several readings, none of which the
@@ -89,8 +89,8 @@ public struct Alternative: Equatable, Sendable {
     public static let maxReadings = 1000
 
     public var json: JSON {
-        .object(["cells": .array(cells.map(JSON.string)),
-                 "readings": .array(readings.map { .array($0.map { .number(String($0)) }) })])
+        .ordered([JSON.Member("cells", .array(cells.map(JSON.string))),
+                  JSON.Member("readings", .array(readings.map { .array($0.map { .number(String($0)) }) }))])
     }
 
     public init(json: JSON) {
@@ -158,24 +158,24 @@ public struct Report: Equatable, Sendable {
         let period: JSON = periodStart.map { start in
             .object(["start": .string(start), "end": periodEnd.map(JSON.string) ?? .null])
         } ?? .null
-        return .object([
-            "schema": .string(Schema.report),
-            "path": .string(path),
-            "sha256": sha256.map(JSON.string) ?? .null,
-            "bytes": .int(bytes),
-            "source_format": .string(sourceFormat),
-            "status": .string(status),
-            "agency": agency.map(JSON.string) ?? .null,
-            "year": year.map(JSON.int) ?? .null,
-            "format": .object(["active": activeFormat.map(JSON.string) ?? .null, "apply": applyFormat.map(JSON.string) ?? .null]),
-            "period": period,
-            "published": published.map(JSON.string) ?? .null,
-            "sections": .array(sections.map(JSON.string)),
-            "values": .ordered(values),
-            "provenance": .ordered(provenance),
-            "alternatives": .array(alternatives.map(\.json)),
-            "fingerprints": .object(fingerprints.mapValues { .array($0.map { .number(String($0)) }) }),
-            "findings": .array(findings.map(\.json)),
+        return JSON.sortedObject([
+            ("schema", .string(Schema.report)),
+            ("path", .string(path)),
+            ("sha256", sha256.map(JSON.string) ?? .null),
+            ("bytes", .int(bytes)),
+            ("source_format", .string(sourceFormat)),
+            ("status", .string(status)),
+            ("agency", agency.map(JSON.string) ?? .null),
+            ("year", year.map(JSON.int) ?? .null),
+            ("format", .object(["active": activeFormat.map(JSON.string) ?? .null, "apply": applyFormat.map(JSON.string) ?? .null])),
+            ("period", period),
+            ("published", published.map(JSON.string) ?? .null),
+            ("sections", .array(sections.map(JSON.string))),
+            ("values", .ordered(values)),
+            ("provenance", .ordered(provenance)),
+            ("alternatives", .array(alternatives.map(\.json))),
+            ("fingerprints", .object(fingerprints.mapValues { .array($0.map { .number(String($0)) }) })),
+            ("findings", .array(findings.map(\.json))),
         ])
     }
 

@@ -136,7 +136,19 @@ extension JSON {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        // Most strings need no escape: copied whole, up to the first byte that does.
+        var s = s
+        let done: Int = s.withUTF8 { p in
+            var i = 0
+            while i < p.count {
+                let b = p[i]
+                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F { break }
+                i += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<i]))
+            return i
+        }
+        for byte in s.utf8.dropFirst(done) {
             switch byte {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
             case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
