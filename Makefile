@@ -65,12 +65,14 @@ define stage
 	mv "$@.tmp" "$@"
 endef
 
-$(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
-	@echo "ingest     $(CORPUS)"
-	$(call stage,$(BIN)/gongkai-ingest "$(CORPUS)")
-
 # The per-document stages reuse their previous output for every record whose input
 # did not change (same bytes, same stage build): the index beside each output says where.
+# Ingest does the same for files whose path, size, times and inode are unchanged.
+$(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
+	@echo "ingest     $(CORPUS)"
+	$(call stage,$(BIN)/gongkai-ingest --previous "$@" --index "$@.idx.new" "$(CORPUS)")
+	@mv "$@.idx.new" "$@.idx"
+
 $(WORK)/normalized.ndjson: $(WORK)/documents.ndjson $(BIN)/.built
 	@echo "normalize"
 	$(call stage,$(BIN)/gongkai-normalize --previous "$@" --index "$@.idx.new" < "$<")

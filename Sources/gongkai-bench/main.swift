@@ -99,7 +99,8 @@ Stage.run(name: "gongkai-bench", usage: usage, valued: ["n", "work", "bin", "cha
 
     struct Step { var name: String; var exe: String; var args: [String]; var input: String?; var output: String }
     let steps = [
-        Step(name: "ingest", exe: "gongkai-ingest", args: [corpus], input: nil, output: "\(run)/documents.ndjson"),
+        Step(name: "ingest", exe: "gongkai-ingest", args: ["--previous", "\(run)/documents.ndjson", "--index", "\(run)/documents.ndjson.idx.new", corpus],
+             input: nil, output: "\(run)/documents.ndjson"),
         Step(name: "normalize", exe: "gongkai-normalize", args: ["--previous", "\(run)/normalized.ndjson", "--index", "\(run)/normalized.ndjson.idx.new"],
              input: "\(run)/documents.ndjson", output: "\(run)/normalized.ndjson"),
         Step(name: "extract", exe: "gongkai-extract", args: ["--previous", "\(run)/reports.ndjson", "--index", "\(run)/reports.ndjson.idx.new"],

@@ -32,7 +32,13 @@ limit are listed without being read (too_large); an empty file is an error (empt
 A file name that is not UTF-8 or holds control characters is written with those
 bytes as %XX (and % as %25), and the record's "notes" say so.
 
+Re-runs: with --previous, a file whose path, size, times and inode are unchanged
+since that run is not read again: its record is copied from the previous output
+(records of files that could not be read for a reason outside the file, such as
+permissions or a missing pdftotext, are always made again).
+
 options:
+\(RecordStream.optionsHelp)
   --follow-symlinks  read links whose target is a file inside DIR (never one outside it)
   --max-size MB      files larger than this are too_large and not read (default 64)
   --progress         report progress on stderr every 1,000 files
@@ -41,7 +47,7 @@ options:
 \(ExitCode.help)
 """
 
-Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size"], flags: ["progress", "follow-symlinks"]) { args in
+Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous", "index"], flags: ["progress", "follow-symlinks"]) { args in
     guard args.positionals.count == 1 else {
         throw StageFailure("expected one corpus folder (usage: gongkai-ingest DIR; see --help)")
     }
@@ -53,17 +59,30 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size"], flags: ["p
         }
         ingester.maxBytes = mb << 20
     }
+    // Taken before the folder is listed: a file changed from a second before on is not yet settled.
+    let settledBefore = Ingester.settledBeforeNow()
     let entries = try ingester.entries()
     let writer = OutputWriter()
     var errors = 0
     var done = 0
     var reported = 0
+    var reused = 0
+    let previous = args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") }
+    let index = args.options["index"].map { OutputIndex(path: $0) }
+    let salt = "ingest/\(Ingester.version)/\(Stage.executableFingerprint())/\(ingester.maxBytes)/\(ingester.followSymlinks)"
     // Batches bounded in files and in bytes: a run holds a bounded amount of text.
     for slice in Ingester.batches(entries) {
-        let docs = Parallel.map(Array(slice)) { ingester.document(for: $0) }
-        for doc in docs {
+        let made = Parallel.map(Array(slice)) {
+            ingester.record(for: $0, previous: previous, keyed: previous != nil || index != nil, salt: salt,
+                             settledBefore: settledBefore)
+        }
+        for m in made {
+            writer.writeLine(m.line)
+            index?.add(key: m.key, length: m.line.count)
+            if m.reused { reused += 1 }
+            if m.isError { errors += 1 }
+            guard let doc = m.doc else { continue }
             if let error = doc.error {
-                errors += 1
                 if reported < 50 { Stage.note("gongkai-ingest", "\(doc.path): \(error.code): \(error.message)") }
                 reported += 1
             }
@@ -71,7 +90,6 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size"], flags: ["p
                 Stage.note("gongkai-ingest", "note: \(doc.path): \(note)")
                 reported += 1
             }
-            writer.writeRecord(doc.json)
         }
         let before = done
         done += slice.count
@@ -80,6 +98,8 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size"], flags: ["p
         }
     }
     writer.flush()
+    try index?.save()
+    if previous != nil { Stage.note("gongkai-ingest", "\(reused) of \(entries.count) files unchanged since the previous run") }
     if reported > 50 { Stage.note("gongkai-ingest", "(\(reported - 50) more problems and notes not shown: see the records)") }
     if errors > 0 { Stage.note("gongkai-ingest", "\(errors) of \(entries.count) files could not be read (see their error records)") }
     return errors > 0 ? .finishedWithErrors : .ok

@@ -18,6 +18,13 @@ public struct Ingester: Sendable {
         public var kind: Kind
         /// Size in bytes from `lstat` (0 for anything but a regular file).
         public var size: Int = 0
+        /// What `lstat` says of a regular file that changes whenever its content may
+        /// have: size, modification and status-change times to the nanosecond, inode and
+        /// device (what git's index compares). Empty for anything else.
+        public var stamp = ""
+        /// When the file last changed (the later of its modification and status-change
+        /// times), in nanoseconds since 1970; 0 for anything but a regular file.
+        public var changed: Int64 = 0
 
         public enum Kind: Sendable, Equatable {
             case file
@@ -105,7 +112,12 @@ public struct Ingester: Sendable {
                 }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR: pending.append(rel)
-                case S_IFREG: found.append(Entry(relative: rel, kind: .file, size: Int(st.st_size)))
+                case S_IFREG:
+                    var entry = Entry(relative: rel, kind: .file, size: Int(st.st_size))
+                    entry.stamp = "\(st.st_size)/\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)/\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)/\(st.st_ino)/\(st.st_dev)"
+                    entry.changed = max(Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                                        Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+                    found.append(entry)
                 case S_IFLNK: found.append(Entry(relative: rel, kind: .symlink))
                 default: found.append(Entry(relative: rel, kind: .special(what: Ingester.describe(mode: st.st_mode))))
                 }
@@ -136,6 +148,66 @@ public struct Ingester: Sendable {
         }
         if start < entries.count { out.append(entries[start...]) }
         return out
+    }
+
+    /// Bump when ingest changes what it makes of a file (part of cache keys).
+    public static let version = "1"
+
+    /// The key under which a file's record is kept for the next run: its path and
+    /// `stamp` under `salt` (ingest's version, build and options). Nil for what is
+    /// not a regular file (links and the like are looked at again each run), and for a
+    /// file that changed at or after `settledBefore` (ns since 1970): the clock that
+    /// stamps files is coarse, so a file written again in the same tick as it was read
+    /// could keep its stamp; it is read again next run instead (as git does).
+    public static func cacheKey(_ entry: Entry, salt: String, settledBefore: Int64 = .max) -> String? {
+        guard entry.kind == .file, !entry.stamp.isEmpty, entry.changed < settledBefore else { return nil }
+        return FastHash.hex(entry.relative + [0] + Array(entry.stamp.utf8), salt: salt)
+    }
+
+    /// Now less one second, in ns since 1970: files that changed since are not yet settled.
+    public static func settledBeforeNow() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return (Int64(ts.tv_sec) - 1) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// Whether a record may be reused while its file is unchanged: errors that depend on
+    /// more than the file (permissions, a missing `pdftotext`, a failed conversion) are
+    /// looked at again each run.
+    public static func isReusable(_ doc: Document) -> Bool {
+        guard let error = doc.error else { return true }
+        return ["empty", "unsupported_format", "undecodable", "too_large"].contains(error.code)
+    }
+
+    /// One file's record as written: made, or copied from the previous run.
+    public struct Record: Sendable {
+        public var line: [UInt8]
+        /// The document, when made; when copied, only if it has an error or notes to show.
+        public var doc: Document?
+        /// Its key in this run's index (`-`: not to be reused).
+        public var key: String
+        public var reused: Bool
+        /// An error record (counted for the exit code).
+        public var isError: Bool
+    }
+
+    /// The record of `entry`: copied from `previous` when its file has not changed since
+    /// (same `cacheKey`), made otherwise. `keyed`: work out the key for this run's index
+    /// (none for a file changed at or after `settledBefore`).
+    public func record(for entry: Entry, previous: PreviousOutput?, keyed: Bool, salt: String, settledBefore: Int64 = .max) -> Record {
+        let key = keyed ? Ingester.cacheKey(entry, salt: salt, settledBefore: settledBefore) : nil
+        if let key, let line = previous?.line(for: key) {
+            // A copied record is parsed again only to show its problem or notes.
+            let doc = JSON.rawMayHaveError(line) || JSON.rawHas(line, member: "notes")
+                ? (try? JSON.parse(line)).flatMap(\.objectValue).flatMap { try? Document(json: $0) } : nil
+            return Record(line: line, doc: doc, key: key, reused: true,
+                          isError: doc.map { $0.error != nil } ?? JSON.rawMayHaveError(line))
+        }
+        let doc = document(for: entry)
+        var line: [UInt8] = []
+        doc.json.write(to: &line)
+        return Record(line: line, doc: doc, key: key.flatMap { Ingester.isReusable(doc) ? $0 : nil } ?? "-", reused: false,
+                      isError: doc.error != nil)
     }
 
     /// Reads, fingerprints and decodes one entry. Never throws: a problem is an error record.

@@ -61,14 +61,19 @@ public final class PreviousOutput {
         fd = open(output, O_RDONLY)
         guard fd >= 0 else { return nil }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { close(fd); return nil }
+        guard fstat(fd, &st) == 0 else { return nil }  // (deinit closes the file)
         let size = Int(st.st_size)
+        var end = 0
         for line in text.split(separator: "\n") {
             let f = line.split(separator: "\t")
             // Checked without adding: a damaged index must not overflow.
             guard f.count == 3, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o <= size, l <= size - o else { continue }
             entries[String(f[0])] = Entry(offset: o, length: l)
+            end = max(end, o + l + 1)
         }
+        // The index lists every line of the output it was written with: an output of
+        // another size is not that output (rewritten since), and nothing is taken from it.
+        if end != size { return nil }  // (deinit closes the file)
     }
 
     deinit { close(fd) }

@@ -178,8 +178,12 @@ extension JSON {
     /// error records are counted without parsing them again).
     /// A quick test before `rawHasError`: records are written compactly, so a record with an
     /// error holds the bytes `"error":` (never inside a string, where quotes are escaped).
-    static func rawMayHaveError(_ raw: [UInt8]) -> Bool {
-        let key = Array("\"error\":".utf8)
+    static func rawMayHaveError(_ raw: [UInt8]) -> Bool { rawHas(raw, member: "error") }
+
+    /// Whether a compact record holds a member named `member` (at any depth): its
+    /// `"name":` bytes, which never occur inside a string, where quotes are escaped.
+    static func rawHas(_ raw: [UInt8], member: String) -> Bool {
+        let key = Array("\"\(member)\":".utf8)
         guard raw.count >= key.count else { return false }
         return raw.withUnsafeBufferPointer { h -> Bool in
             var i = 0

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import GongkaiCore
+
+/// Re-runs: what did not change is copied from the previous run, and a re-run gives
+/// exactly what a run from nothing gives.
+@Suite(.serialized) struct IncrementalTests {
+    /// Runs `stage` with stdout to `output`; with `previous`, reads the earlier output and
+    /// its index, and always writes a new index (moved beside `output` afterwards).
+    static func stage(_ name: String, _ args: [String], stdin: URL?, output: URL, previous: Bool) throws -> EndToEndTests.Run {
+        let index = output.path + ".idx.new"
+        let r = try EndToEndTests.run(name, (previous ? ["--previous", output.path] : []) + ["--index", index] + args, stdin: stdin)
+        try r.stdout.write(to: output)
+        try? FileManager.default.removeItem(atPath: output.path + ".idx")
+        try FileManager.default.moveItem(atPath: index, toPath: output.path + ".idx")
+        return r
+    }
+
+    /// ingest, normalize and extract into `work`, reusing what is there when `previous`.
+    static func perDocument(corpus: URL, work: URL, previous: Bool) throws -> [EndToEndTests.Run] {
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let docs = work.appendingPathComponent("documents.ndjson")
+        let norm = work.appendingPathComponent("normalized.ndjson")
+        let reports = work.appendingPathComponent("reports.ndjson")
+        return [
+            try stage("gongkai-ingest", [corpus.path], stdin: nil, output: docs, previous: previous),
+            try stage("gongkai-normalize", [], stdin: docs, output: norm, previous: previous),
+            try stage("gongkai-extract", [], stdin: norm, output: reports, previous: previous),
+        ]
+    }
+
+    static func files(_ work: URL) throws -> [Data] {
+        try ["documents", "normalized", "reports"].map { try Data(contentsOf: work.appendingPathComponent("\($0).ndjson")) }
+    }
+
+    @Test func aReRunCopiesWhatDidNotChangeAndEqualsAFreshRun() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try EndToEndTests.makeCorpus(in: dir)
+        let work = dir.appendingPathComponent("work")
+        // A file changed less than a second before a run is read again the next run
+        // (its stamp could be the same after another change): let the new files settle.
+        Thread.sleep(forTimeInterval: 1.2)
+        _ = try Self.perDocument(corpus: corpus, work: work, previous: false)
+
+        // Nothing changed: every file and every record comes from the previous run.
+        let same = try Self.perDocument(corpus: corpus, work: work, previous: true)
+        // 5 seeds, the copy, scan.pdf, junk.txt, notice.txt: 9 files. scan.pdf (no pdftotext
+        // text layer, or no pdftotext) is made again: its error does not depend on the file alone.
+        #expect(same[0].stderr.contains("8 of 9 files unchanged"), "\(same[0].stderr)")
+        #expect(same[1].stderr.contains("of 9 records unchanged"), "\(same[1].stderr)")
+        #expect(same[2].stderr.contains("of 9 records unchanged"), "\(same[2].stderr)")
+
+        // One report changed, same size: a different figure in place of another.
+        let seed = corpus.appendingPathComponent("000_afc69c219cf43bd5.txt")
+        var text = try String(contentsOf: seed, encoding: .utf8)
+        let count = text.utf8.count
+        let digit = try #require(text.firstRange(of: "本年新收政府信息公开申请数量"))
+        text = text.replacingCharacters(in: digit, with: "本年新收政府信息公开申请数目")  // same length in bytes
+        #expect(text.utf8.count == count)
+        try Data(text.utf8).write(to: seed)
+        // Changed just now: read again now, and again next run.
+        let after = try Self.perDocument(corpus: corpus, work: work, previous: true)
+        #expect(after[0].stderr.contains("7 of 9 files unchanged"), "\(after[0].stderr)")
+        let again = try Self.perDocument(corpus: corpus, work: work, previous: true)
+        #expect(again[0].stderr.contains("7 of 9 files unchanged"), "\(again[0].stderr)")
+        Thread.sleep(forTimeInterval: 1.2)
+        let settled = try Self.perDocument(corpus: corpus, work: work, previous: true)
+        #expect(settled[0].stderr.contains("7 of 9 files unchanged"), "\(settled[0].stderr)")  // kept this time
+        let last = try Self.perDocument(corpus: corpus, work: work, previous: true)
+        #expect(last[0].stderr.contains("8 of 9 files unchanged"), "\(last[0].stderr)")
+        #expect(after[2].stderr.contains("records unchanged"))
+        let documents = String(decoding: try Data(contentsOf: work.appendingPathComponent("documents.ndjson")), as: UTF8.self)
+        #expect(documents.contains("本年新收政府信息公开申请数目"))
+
+        // What the re-run made is exactly what a run from nothing makes.
+        let fresh = dir.appendingPathComponent("fresh")
+        _ = try Self.perDocument(corpus: corpus, work: fresh, previous: false)
+        #expect(try Self.files(work) == Self.files(fresh))
+        // The indexes too: the next run reuses from either the same way.
+        for name in ["documents", "normalized", "reports"] {
+            #expect(try Data(contentsOf: work.appendingPathComponent("\(name).ndjson.idx"))
+                    == Data(contentsOf: fresh.appendingPathComponent("\(name).ndjson.idx")))
+        }
+    }
+
+    @Test func anOutputRewrittenSinceItsIndexIsNotTrusted() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("out.ndjson").path
+        let index = OutputIndex(path: output + ".idx")
+        let lines = [#"{"a":1}"#, #"{"b":22}"#]
+        for (k, l) in zip(["k1", "k2"], lines) { index.add(key: k, length: l.utf8.count) }
+        try index.save()
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: output))
+        let previous = try #require(PreviousOutput(output: output, index: output + ".idx"))
+        #expect(previous.line(for: "k2") == Array(#"{"b":22}"#.utf8))
+        #expect(previous.line(for: "k3") == nil)
+        // Rewritten by hand (or by a run whose index was lost): its lines are elsewhere now.
+        try Data(#"{"c":333}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: output))
+        #expect(PreviousOutput(output: output, index: output + ".idx") == nil)
+        #expect(PreviousOutput(output: output + ".missing", index: output + ".idx") == nil)
+    }
+
+    @Test func aNewStageVersionRecomputesEverything() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.ndjson")
+        try Data(#"{"schema":"gongkai.document/1","path":"a.txt","n":1}"#.utf8 + [0x0A]
+                 + Data(#"{"schema":"gongkai.document/1","path":"b.txt","n":2}"#.utf8) + [0x0A]).write(to: input)
+        let output = dir.appendingPathComponent("out.ndjson").path
+        /// One run of a stage that adds a member, under `version`; how many records it copied.
+        func run(version: String, previous: Bool) throws -> Int {
+            let inFD = open(input.path, O_RDONLY)
+            let outFD = open(output + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            defer { close(inFD); close(outFD) }
+            var stream = RecordStream()
+            stream.version = version
+            if previous { stream.previous = PreviousOutput(output: output, index: output + ".idx") }
+            stream.index = OutputIndex(path: output + ".idx.new")
+            var reader = LineReader(fd: inFD)
+            try stream.run(reader: &reader, writer: OutputWriter(fd: outFD), stage: "test") { o in
+                var o = o
+                o["seen"] = .string(version)
+                return .record(.object(o))
+            }
+            rename(output + ".tmp", output)
+            rename(output + ".idx.new", output + ".idx")
+            return stream.reused
+        }
+        #expect(try run(version: "1", previous: false) == 0)
+        #expect(try run(version: "1", previous: true) == 2)
+        #expect(try run(version: "2", previous: true) == 0)  // new code: nothing copied
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.components(separatedBy: #""seen":"2""#).count == 3)
+    }
+
+    @Test func onlyErrorsOfTheFileItselfAreKept() {
+        func doc(_ code: String?) -> Document {
+            Document(path: "a.pdf", bytes: 1, sha256: nil, format: "pdf", encoding: nil, text: code == nil ? "x" : nil,
+                     error: code.map { RecordError(code: $0, message: "m") })
+        }
+        #expect(Ingester.isReusable(doc(nil)))
+        for code in ["empty", "unsupported_format", "undecodable", "too_large"] { #expect(Ingester.isReusable(doc(code)), "\(code)") }
+        for code in ["tool_missing", "unreadable", "conversion_failed", "no_text_layer", "symlink_not_followed", "not_a_file"] {
+            #expect(!Ingester.isReusable(doc(code)), "\(code)")
+        }
+        // Links and the like have no key: they are looked at again each run.
+        #expect(Ingester.cacheKey(.init(relative: Array("l".utf8), kind: .symlink), salt: "s") == nil)
+        var file = Ingester.Entry(relative: Array("a.txt".utf8), kind: .file, size: 3)
+        file.stamp = "3/1.0/1.0/7/1"
+        let key = Ingester.cacheKey(file, salt: "s")
+        #expect(key != nil && key != Ingester.cacheKey(file, salt: "t"))
+        var touched = file
+        touched.stamp = "3/1.5/1.5/7/1"
+        #expect(Ingester.cacheKey(touched, salt: "s") != key)
+        // Changed at or after the run's settling time: not kept.
+        file.changed = 5_000
+        #expect(Ingester.cacheKey(file, salt: "s", settledBefore: 5_001) == key)
+        #expect(Ingester.cacheKey(file, salt: "s", settledBefore: 5_000) == nil)
+    }
+}
