@@ -19,6 +19,16 @@ import Testing
         for line in lines {
             #expect(Normalizer.nfkc(Substring(line)) == line.precomposedStringWithCompatibilityMapping, "\(line)")
         }
+        // Every scalar taken as it is really is its own NFKC, alone and after a letter.
+        var stable = 0
+        for v in UInt32(0x20)..<0x3_0000 where Normalizer.isStable(v) {
+            guard let u = UnicodeScalar(v) else { continue }
+            let s = String(u)
+            #expect(s.precomposedStringWithCompatibilityMapping == s, "U+\(String(v, radix: 16))")
+            #expect(("a" + s).precomposedStringWithCompatibilityMapping == "a" + s, "U+\(String(v, radix: 16))")
+            stable += 1
+        }
+        #expect(stable == 0x7F - 0x20 + (0x9FFF - 0x4E00 + 1) + (0x4DBF - 0x3400 + 1) + Normalizer.stablePunctuation.count)
     }
 
     func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }

@@ -51,6 +51,29 @@ import Testing
         #expect(try JSON.parse(v.serialized) == v)
     }
 
+    @Test func rawMemberTestFindsTheKeyAnywhere() {
+        func has(_ s: String, _ m: String) -> Bool {
+            let found = JSON.rawHas(Array(s.utf8), member: m)
+            #expect(JSON.rawHas(Array(s.utf8), member: m, memmem: nil) == found, "without memmem: \(s.prefix(40))")
+            return found
+        }
+        #expect(has(#"{"error":{"code":"x"}}"#, "error"))
+        #expect(has(#"{"a":"\"","b":[1,2],"error":null}"#, "error"))
+        #expect(has(String(repeating: #"{"k":"报告\""}"#, count: 2000) + #""notes":"#, "notes"))  // at the very end
+        #expect(!has(#"{"errors":1,"error ":2,"x":"error"}"#, "error"))
+        #expect(!has("", "error") && !has(#""error""#, "error"))
+        #expect(JSON.memmem != nil)  // glibc's, found at run time (else a slower scan)
+    }
+
+    @Test func objectsOfAnySizeAndRepeatedKeys() throws {
+        // A repeated key keeps its last value, as before.
+        #expect(try JSON.parse(#"{"a":1,"b":2,"a":3}"#) == .object(["a": .number("3"), "b": .number("2")]))
+        let big = (0..<300).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let v = try JSON.parse("{" + big + "}")
+        #expect(v.objectValue?.count == 300 && v["k0"] == .number("0") && v["k299"] == .number("299"))
+        #expect(try JSON.parse("{}") == .object([:]) && JSON.parse(" { } ") == .object([:]))
+    }
+
     @Test func rejectsMalformedInputWithPosition() {
         for bad in ["{\"a\":}", "[1,2", "{\"a\" 1}", "nul", "\"abc", "{\"a\":1}x", "[01x]", "\"\\ud800\""] {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSON.parse(bad) }
@@ -241,6 +264,34 @@ import Testing
         #expect(Fingerprint.similarity(low, high) == 0)
         let shared = Array(low.prefix(32)) + (100..<132).map { UInt32($0 * 10) }
         #expect(Fingerprint.similarity(low, shared) == 32.0 / 64.0)
+    }
+
+    /// The sketch is the 64 smallest distinct FNV-1a hashes of the 4-grams of the text's
+    /// Han characters and a–z letters: checked against that definition written out plainly.
+    @Test func sketchIsTheSmallestDistinctGramHashes() {
+        func fnv(_ gram: ArraySlice<UInt32>) -> UInt32 {
+            var h: UInt32 = 2_166_136_261
+            for v in gram { for shift: UInt32 in [0, 8, 16, 24] { h = (h ^ ((v >> shift) & 0xFF)) &* 16_777_619 } }
+            return h
+        }
+        func plain(_ text: String) -> [UInt32]? {
+            let kept = text.unicodeScalars.map(\.value).filter { (0x4E00...0x9FFF).contains($0) || (0x61...0x7A).contains($0) }
+            guard kept.count >= Fingerprint.minimumLength else { return nil }
+            let all = Set((0...(kept.count - 4)).map { fnv(kept[$0..<($0 + 4)]) })
+            return Array(all.sorted().prefix(Fingerprint.size))
+        }
+        let han = Array("政府信息公开工作年度报告本机关主动公开依申请公开行政复议诉讼情况存在的主要问题及改进措施")
+        var rng = SystemRandomNumberGenerator()
+        for n in [10, 59, 60, 61, 64, 70, 200, 3000] {
+            // Repeated grams (few distinct characters), digits and punctuation mixed in.
+            let text = String((0..<n).map { i -> Character in
+                i % 17 == 5 ? "，" : i % 13 == 3 ? "7" : han[Int.random(in: 0..<(n < 100 ? 4 : han.count), using: &rng)]
+            }) + "abc"
+            let got = Fingerprint.sketch(text)
+            #expect(got == plain(text), "length \(n)")
+            if let got { #expect(Fingerprint.isAscending(got) && got.count <= Fingerprint.size) }
+        }
+        #expect(Fingerprint.sketch("短") == nil)
     }
 
     @Test func unsortedSketchesGiveTheSameAsSorted() {

@@ -77,26 +77,37 @@ public enum Normalizer {
     /// and the ideographic space map to ASCII. Anything else goes through Foundation.
     public static func nfkc(_ raw: Substring) -> String {
         // Most lines need no change at all: then the text is taken as it is.
-        if raw.unicodeScalars.allSatisfy({ v in
-            let v = v.value
-            return v < 0x7F || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || stablePunctuation.contains(v)
-        }) {
+        if raw.unicodeScalars.allSatisfy({ isStable($0.value) }) {
             return String(raw)
         }
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.utf8.count)
         for u in raw.unicodeScalars {
             let v = u.value
-            if v < 0x7F || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || stablePunctuation.contains(v) {
-                out.append(u)
+            if isStable(v) {
+                out.append(contentsOf: UTF8.encode(u)!)
             } else if (0xFF01...0xFF5E).contains(v) {
-                out.append(Unicode.Scalar(v - 0xFEE0)!)
+                out.append(UInt8(v - 0xFEE0))  // full-width ASCII: the ASCII character
             } else if v == 0x3000 {
-                out.append(" ")
+                out.append(0x20)
             } else {
                 return String(raw).precomposedStringWithCompatibilityMapping
             }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A scalar NFKC leaves as it is (and that needs no look at its neighbours):
+    /// ASCII, the common CJK blocks, and the punctuation of `stablePunctuation`.
+    @inline(__always) static func isStable(_ v: UInt32) -> Bool {
+        if v < 0x7F || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) { return true }
+        switch v {
+        case 0x3001...0x3003, 0x3007...0x3011, 0x3014...0x301B, 0x2018, 0x2019, 0x201C, 0x201D,
+             0x2013, 0x2014, 0x00B7, 0x00D7, 0x00B0:
+            return true
+        default:
+            return false
+        }
     }
 
     /// CJK and general punctuation that NFKC maps to itself.

@@ -10,11 +10,16 @@ public enum Fingerprint {
     /// Sorted hashes, at most `size`; nil when the text is too short to judge.
     public static func sketch(_ text: String) -> [UInt32]? {
         // Digits and punctuation dropped: a copied report differs in its years and counts.
-        let chars = text.unicodeScalars.filter { TextClass.isHan($0.value) || ($0.value >= 0x61 && $0.value <= 0x7A) }
-        guard chars.count >= minimumLength else { return nil }
-        let values = chars.map(\.value)
-        var hashes = [UInt32]()
-        hashes.reserveCapacity(values.count)
+        var values: [UInt32] = []
+        values.reserveCapacity(text.utf8.count / 3 + 1)
+        for u in text.unicodeScalars where TextClass.isHan(u.value) || (u.value >= 0x61 && u.value <= 0x7A) {
+            values.append(u.value)
+        }
+        guard values.count >= minimumLength else { return nil }
+        // The `size` smallest distinct hashes, kept sorted as they come: most hashes
+        // are larger than the largest kept and cost one comparison.
+        var out: [UInt32] = []
+        out.reserveCapacity(size + 1)
         for i in 0...(values.count - 4) {
             var h: UInt32 = 2_166_136_261  // FNV-1a
             for k in i..<(i + 4) {
@@ -24,14 +29,15 @@ public enum Fingerprint {
                 h = (h ^ ((v >> 16) & 0xFF)) &* 16_777_619
                 h = (h ^ (v >> 24)) &* 16_777_619
             }
-            hashes.append(h)
-        }
-        hashes.sort()
-        var out: [UInt32] = []
-        out.reserveCapacity(size)
-        for h in hashes where out.last != h {
-            out.append(h)
-            if out.count == size { break }
+            if out.count == size, h >= out[size - 1] { continue }
+            var lo = 0, hi = out.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if out[mid] < h { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < out.count, out[lo] == h { continue }
+            out.insert(h, at: lo)
+            if out.count > size { out.removeLast() }
         }
         return out
     }
