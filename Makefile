@@ -89,7 +89,7 @@ $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 
 $(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built
 	@echo "render     $(OUT)"
-	@$(BIN)/gongkai-render --out "$(OUT)" $(RENDER_FLAGS) < "$<"
+	@$(BIN)/gongkai-render --out "$(OUT)" --cache "$(WORK)/render.cache" $(RENDER_FLAGS) < "$<"
 
 test:
 	$(SWIFT) test

@@ -106,7 +106,7 @@ Stage.run(name: "gongkai-bench", usage: usage, valued: ["n", "work", "bin", "cha
         Step(name: "extract", exe: "gongkai-extract", args: ["--previous", "\(run)/reports.ndjson", "--index", "\(run)/reports.ndjson.idx.new"],
              input: "\(run)/normalized.ndjson", output: "\(run)/reports.ndjson"),
         Step(name: "aggregate", exe: "gongkai-aggregate", args: [], input: "\(run)/reports.ndjson", output: "\(run)/tables.ndjson"),
-        Step(name: "render", exe: "gongkai-render", args: ["--out", out], input: "\(run)/tables.ndjson", output: "/dev/null"),
+        Step(name: "render", exe: "gongkai-render", args: ["--out", out, "--cache", "\(run)/render.cache"], input: "\(run)/tables.ndjson", output: "/dev/null"),
     ]
 
     /// One pass of the pipeline, as `make all` runs it (outputs written beside, then moved).

@@ -2,7 +2,7 @@ import Foundation
 import GongkaiCore
 
 let usage = """
-usage: gongkai-render --out DIR [--excel] < tables.ndjson
+usage: gongkai-render --out DIR [--excel] [--cache FILE] < tables.ndjson
 
 Reads gongkai.table/1 records on stdin and writes, for each table NAME,
 DIR/NAME.csv (RFC 4180, UTF-8, CRLF, column ids as header), DIR/NAME.md
@@ -19,6 +19,10 @@ file in DIR is touched.
 options:
   --out DIR    output folder (created if missing)
   --excel      start each CSV with a UTF-8 byte-order mark so Excel/WPS show Chinese
+  --cache FILE keep what was drawn for each record of a grouped table (the year-over-year
+               table's agencies) in FILE; a re-run reuses it for every record whose bytes
+               are unchanged, when the output file it points into is the one written then
+               and its charts are still there. Put FILE outside DIR (make uses .work/).
   -h, --help   show this help
 
 CSV cells of text that a spreadsheet would run as a formula (starting with =, +, -,
@@ -48,7 +52,7 @@ func parseTable(_ raw: [UInt8], line: Int) -> Result<Table, NDJSONError> {
     }
 }
 
-Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"]) { args in
+Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags: ["excel"]) { args in
     guard let out = args.options["out"], !out.isEmpty else {
         throw StageFailure("missing --out DIR (usage: gongkai-render --out DIR < tables.ndjson; see --help)")
     }
@@ -81,10 +85,20 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
         for f in files { try Renderer.writeAtomically(f.text, to: "\(out)/\(f.name)") }
         entries.append(Renderer.entry(table, rows: table.rows.count, charts: charts))
     }
+    // What the previous run drew for each record of a grouped table, reused when the record is unchanged.
+    let cache = RenderCache(path: args.options["cache"], dir: out, salt: "render/" + Stage.executableFingerprint() + (args.has("excel") ? "/excel" : ""))
+    struct Item {
+        var line: Int
+        var raw: [UInt8]
+        var key: String?
+        /// The previous run's drawing of this record, when its bytes were seen then (not parsed).
+        var cached: RenderCache.Entry?
+        var table: Result<Table, NDJSONError>?
+    }
     // Records read a few at a time and parsed on both cores, then taken in order.
-    var ready: [(line: Int, table: Result<Table, NDJSONError>)] = []
+    var ready: [Item] = []
     var next = 0
-    func nextTable() throws -> (line: Int, table: Table)? {
+    func nextItem() throws -> Item? {
         if next == ready.count {
             var lines: [(line: Int, raw: [UInt8])] = []
             var bytes = 0
@@ -93,25 +107,42 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
                 lines.append((reader.lineNumber, line))
                 bytes += line.count
             }
-            ready = Parallel.map(lines) { item in (item.line, parseTable(item.raw, line: item.line)) }
+            ready = Parallel.map(lines) { item in
+                let key = cache.key(item.raw)
+                if let key, let entry = cache.entry(key) {
+                    return Item(line: item.line, raw: item.raw, key: key, cached: entry, table: nil)
+                }
+                return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: parseTable(item.raw, line: item.line))
+            }
             next = 0
             if ready.isEmpty { return nil }
         }
         let item = ready[next]
-        ready[next].table = .failure(NDJSONError(line: 0, message: ""))  // let the table go once taken
+        ready[next] = Item(line: 0, raw: [], key: nil, cached: nil, table: nil)  // let the record go once taken
         next += 1
-        return (item.line, try item.table.get())
+        return item
     }
-    while let (line, table) = try nextTable() {
+    func end(_ s: TableStream) throws {
+        try claim(try s.finish())
+        entries[entries.count - 1].rows = s.rows
+        entries[entries.count - 1].charts = s.charts
+        stream = nil
+    }
+    let lastRecordPrefix = Array(#"{"continuation":true,"continued":false,"#.utf8)
+    var records = 0
+    while let item = try nextItem() {
+        records += 1
+        if let entry = item.cached, let s = stream, try s.offer(entry, raw: item.raw, key: item.key ?? "") {
+            // Same bytes as a record of the previous run: the same "continued" too (keys are sorted).
+            if item.raw.starts(with: lastRecordPrefix) { try end(s) }
+            continue
+        }
+        let line = item.line
+        let table = try (item.table ?? parseTable(item.raw, line: line)).get()
         if table.continuation {
             if let s = stream {
-                try s.add(table.rows)
-                if !table.continued {
-                    try claim(try s.finish())
-                    entries[entries.count - 1].rows = s.rows
-                    entries[entries.count - 1].charts = s.charts
-                    stream = nil
-                }
+                try s.add(table.rows, key: item.key)
+                if !table.continued { try end(s) }
             } else if var g = gathering, g.name == table.name {
                 g.rows += table.rows
                 if table.continued { gathering = g } else { gathering = nil; try complete(g) }
@@ -126,7 +157,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
         if !table.continued {
             try complete(table)
         } else if TableStream.canStream(table) {
-            stream = try TableStream(table, dir: out, excelBOM: args.has("excel"))
+            stream = try TableStream(table, dir: out, excelBOM: args.has("excel"), cache: cache, headerLine: item.raw)
             entries.append(Renderer.entry(table, rows: table.rows.count, charts: []))
         } else {
             gathering = table
@@ -138,6 +169,10 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out"], flags: ["excel"
     try claim(["README.md"])
     try Renderer.writeAtomically(renderer.index(entries), to: "\(out)/README.md")
     try Renderer.finishManifest(written, in: out)
+    try cache.save()
+    if cache.reused > 0 {
+        Stage.note("gongkai-render", "\(cache.reused) of \(records) records unchanged since the previous run (their sections and charts kept)")
+    }
     Stage.note("gongkai-render", "\(entries.count) tables, \(written.filter { $0.hasSuffix(".svg") }.count) charts, \(written.count) files in \(milliseconds(clock.now - start)) ms")
     return .ok
 }

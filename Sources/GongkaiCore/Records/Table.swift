@@ -174,46 +174,103 @@ public struct Table: Equatable, Sendable {
     /// Rows per record when a table is written to a stream.
     public static let chunkRows = 2000
 
-    /// The table as stream records of at most `chunk` rows: the first with everything
-    /// but the later rows, then continuation records (`name` and `rows`) in order.
+    /// The table as stream records: the first with everything but the later rows, then
+    /// continuation records (`name` and `rows`) in order. An ungrouped table is cut every
+    /// `chunk` rows; a grouped table one group to a record (a group of more than `chunk`
+    /// rows in pieces of `chunk`), so a group's record has the same bytes from run to run
+    /// while its rows are unchanged, and render can reuse what it drew for it.
     public func records(chunk: Int = Table.chunkRows, _ body: (JSON) throws -> Void) rethrows {
-        try body(firstRecord(chunk: chunk))
-        for start in stride(from: chunk, to: rowCount, by: chunk) { try body(continuationRecord(from: start, chunk: chunk)) }
+        var first = true
+        try forEachRecord(chunk: chunk, rows: { $0.map(row(at:)) }) { records, last in
+            for (k, rows) in records.enumerated() {
+                let continued = !(last && k == records.count - 1)
+                try body(first ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+                first = false
+            }
+        }
     }
 
-    /// The first stream record: everything but the rows after the first `chunk`.
-    func firstRecord(chunk: Int) -> JSON {
+    /// Writes the table as stream records (see `records`), rows made and records
+    /// serialized on both cores, written in order.
+    public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows) {
+        var first = true
+        let rows: (Range<Int>) -> [[JSON]] = { range in
+            let slices = stride(from: range.lowerBound, to: range.upperBound, by: 500).map { $0..<Swift.min($0 + 500, range.upperBound) }
+            return Parallel.map(slices) { $0.map(row(at:)) }.flatMap { $0 }
+        }
+        forEachRecord(chunk: chunk, rows: rows) { records, last in
+            let isFirst = first
+            let lines = Parallel.map(Array(records.enumerated())) { k, rows -> [UInt8] in
+                let continued = !(last && k == records.count - 1)
+                var bytes: [UInt8] = []
+                (isFirst && k == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+                    .write(to: &bytes)
+                return bytes
+            }
+            for line in lines { writer.writeLine(line) }
+            if !records.isEmpty { first = false }
+        }
+    }
+
+    /// Hands the rows of each record to `body`, a batch of records at a time (rows made
+    /// `chunk` × 8 at a time by `rows`); `last` is true for the final batch, which always
+    /// holds at least one record (a table without rows still has its first record).
+    func forEachRecord(chunk: Int, rows make: (Range<Int>) -> [[JSON]],
+                       _ body: (_ records: [[[JSON]]], _ last: Bool) throws -> Void) rethrows {
+        let count = rowCount
+        let window = chunk * 8
+        guard let g = grouping.flatMap({ column($0.column) }) else {
+            var start = 0
+            repeat {
+                let end = Swift.min(start + window, count)
+                let made = make(start..<end)
+                let records = stride(from: 0, to: made.count, by: chunk).map { Array(made[$0..<Swift.min($0 + chunk, made.count)]) }
+                try body(records.isEmpty ? [[]] : records, end == count)
+                start = end
+            } while start < count
+            return
+        }
+        var current: [[JSON]] = []
+        var currentGroup = ""
+        var start = 0
+        repeat {
+            let end = Swift.min(start + window, count)
+            var done: [[[JSON]]] = []
+            for row in make(start..<end) {
+                let group = Renderer.cellText(row[safe: g] ?? .null)
+                if !current.isEmpty && (group != currentGroup || current.count >= chunk) {
+                    done.append(current)
+                    current = []
+                }
+                currentGroup = group
+                current.append(row)
+            }
+            if end == count {
+                done.append(current)
+                try body(done, true)
+            } else {
+                try body(done, false)
+            }
+            start = end
+        } while start < count
+    }
+
+    /// The first stream record: everything, with `rows` for rows.
+    func firstRecord(rows: [[JSON]], continued: Bool) -> JSON {
         var first = self
         first.rowSource = nil
-        first.rows = (0..<min(chunk, rowCount)).map(row(at:))
-        first.continued = rowCount > chunk
+        first.rows = rows
+        first.continued = continued
         first.continuation = false
         return first.json
     }
 
-    /// The continuation record holding rows `start..<start + chunk`.
-    func continuationRecord(from start: Int, chunk: Int) -> JSON {
-        let end = min(start + chunk, rowCount)
-        return .object([
+    /// A continuation record holding `rows`.
+    func continuationRecord(rows: [[JSON]], continued: Bool) -> JSON {
+        .object([
             "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
-            "continued": .bool(end < rowCount), "rows": .array((start..<end).map { .array(row(at: $0)) }),
+            "continued": .bool(continued), "rows": .array(rows.map(JSON.array)),
         ])
-    }
-
-    /// Writes the table as stream records (see `records`), each record's rows made and
-    /// serialized on both cores, written in order.
-    public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows) {
-        writer.writeRecord(firstRecord(chunk: chunk))
-        let starts = Array(stride(from: chunk, to: rowCount, by: chunk))
-        for batchStart in stride(from: 0, to: starts.count, by: 8) {
-            let batch = Array(starts[batchStart..<min(batchStart + 8, starts.count)])
-            let lines = Parallel.map(batch) { start -> [UInt8] in
-                var bytes: [UInt8] = []
-                continuationRecord(from: start, chunk: chunk).write(to: &bytes)
-                return bytes
-            }
-            for line in lines { writer.writeLine(line) }
-        }
     }
 
     /// Row `i`, held or made.

@@ -564,9 +564,36 @@ public final class TableStream {
     var groupRows: [[JSON]] = []
     var sections = 0
     /// Finished sections waiting to be drawn and written, a batch at a time on both cores.
-    var pending: [(value: String, rows: [[JSON]])] = []
+    var pending: [(value: String, rows: [[JSON]], index: Int)] = []
     /// Chart files written so far (their SVG text dropped), for the index.
     public private(set) var charts: [Renderer.ChartFile] = []
+
+    // Reuse of what the previous run drew (grouped tables only; see RenderCache).
+    let cache: RenderCache?
+    /// The table's first record as a hash: entries of another header are not used.
+    let header: String
+    var previousCSV: Int32 = -1
+    var previousMD: Int32 = -1
+    /// The numbers of the sections: the open group's, and where each drawn one went in
+    /// the Markdown (after its separating blank line) and which charts it has.
+    var groupIndex = -1
+    var drawn: [Int: (md: Range<Int>, charts: [Renderer.ChartFile])] = [:]
+    /// A reusable record taken, not yet written: written once the next record shows it
+    /// does not continue its last group.
+    var held: (entry: RenderCache.Entry, raw: [UInt8], key: String)?
+    /// A record drawn here that began a group, waiting to learn whether the next record
+    /// begins another; then the records whose groups both began and ended in them.
+    var open: Candidate?
+    var closed: [Candidate] = []
+
+    struct Candidate {
+        var key: String
+        var first: String
+        var last: String
+        var csv: Range<Int>
+        var rows: Int
+        var sections: ClosedRange<Int>
+    }
 
     /// Whether `table` can be streamed: charts only per section of a grouped table, or none.
     public static func canStream(_ table: Table) -> Bool {
@@ -574,21 +601,112 @@ public final class TableStream {
             : table.column(table.grouping!.column) != nil && table.charts.allSatisfy(\.perGroup)
     }
 
-    public init(_ table: Table, dir: String, excelBOM: Bool) throws {
+    /// `headerLine`, the table's first record as read, lets `cache` reuse the drawing of
+    /// records seen in the previous run.
+    public init(_ table: Table, dir: String, excelBOM: Bool, cache: RenderCache? = nil, headerLine: [UInt8] = []) throws {
         self.table = table
         self.dir = dir
         name = Renderer.safeFileName(table.name)
         groupColumn = table.grouping.flatMap { table.column($0.column) }
+        self.cache = groupColumn == nil || cache?.path == nil ? nil : cache
+        header = FastHash.hex(headerLine)
+        if let cache = self.cache {
+            previousCSV = cache.openPrevious("\(name).csv")
+            previousMD = cache.openPrevious("\(name).md")
+        }
         csv = try FileWriter(path: "\(dir)/\(name).csv.tmp")
         md = try FileWriter(path: "\(dir)/\(name).md.tmp")
         csv.write((excelBOM ? "\u{FEFF}" : "") + table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n")
         var head = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { head += Renderer.mdInline(table.description) + "\n\n" }
         md.write(groupColumn == nil ? head + Renderer.mdHeader(table.columns) : head)
-        try add(table.rows)
+        try addRows(table.rows)
     }
 
-    public func add(_ more: [[JSON]]) throws {
+    deinit {
+        if previousCSV >= 0 { close(previousCSV) }
+        if previousMD >= 0 { close(previousMD) }
+    }
+
+    func group(_ row: [JSON]) -> String { Renderer.cellText(row[safe: groupColumn ?? 0] ?? .null) }
+
+    /// Adds the rows of a continuation record; `key` (from the cache) lets the next run reuse them.
+    public func add(_ more: [[JSON]], key: String? = nil) throws {
+        guard groupColumn != nil, let first = more.first else {
+            try addRows(more)
+            return
+        }
+        try settle(nextFirst: group(first))
+        let startsGroup = group(first) != groupValue
+        let csvStart = csv.position
+        try addRows(more)
+        if let key, cache != nil, startsGroup {
+            open = Candidate(key: key, first: group(first), last: group(more[more.count - 1]), csv: csvStart..<csv.position,
+                             rows: more.count, sections: (groupIndex - sectionCount(more) + 1)...groupIndex)
+        }
+    }
+
+    /// How many groups `rows` holds (consecutive runs of one value).
+    func sectionCount(_ rows: [[JSON]]) -> Int {
+        var n = 0
+        var last: String?
+        for r in rows { let g = group(r); if g != last { n += 1; last = g } }
+        return n
+    }
+
+    /// Offers the previous run's drawing of a record whose bytes are unchanged; false
+    /// when it cannot be used here (the caller then parses `raw` and adds its rows).
+    public func offer(_ entry: RenderCache.Entry, raw: [UInt8], key: String) throws -> Bool {
+        guard let cache, entry.table == table.name, entry.header == header, previousCSV >= 0, previousMD >= 0 else { return false }
+        try settle(nextFirst: entry.first)
+        guard entry.first != groupValue,
+              entry.charts.allSatisfy({ RenderCache.state("\(dir)/\($0.file)") != nil }) else { return false }
+        _ = cache
+        held = (entry, raw, key)
+        return true
+    }
+
+    /// Before a record whose first group is `nextFirst` (nil: the table ends): the held
+    /// record is written from the cache, or parsed and drawn when the next record continues
+    /// its last group; the record drawn before learns whether its last group ended.
+    func settle(nextFirst: String?) throws {
+        if let c = open {
+            if nextFirst != c.last { closed.append(c) }
+            open = nil
+        }
+        guard let h = held else { return }
+        held = nil
+        if let nextFirst, nextFirst == h.entry.last {
+            guard case .object(let o) = try JSON.parse(h.raw) else { throw StageFailure("a cached record is not an object") }
+            try add(try Table(json: o).rows, key: nil)
+            return
+        }
+        try flushSection()
+        try writePending()
+        let csvStart = csv.position
+        try copy(from: previousCSV, h.entry.csv, to: csv)
+        if sections > 0 { md.write("\n") }
+        let mdStart = md.position
+        try copy(from: previousMD, h.entry.md, to: md)
+        sections += h.entry.sections
+        groupIndex += h.entry.sections
+        rows += h.entry.rows
+        charts += h.entry.charts
+        var e = h.entry
+        e.csv = (csvStart, csv.position - csvStart)
+        e.md = (mdStart, md.position - mdStart)
+        cache?.entries.append((h.key, e))
+        cache?.reused += 1
+    }
+
+    func copy(from fd: Int32, _ span: (offset: Int, length: Int), to writer: FileWriter) throws {
+        var buffer = [UInt8](repeating: 0, count: span.length)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
+        guard n == span.length else { throw StageFailure("cannot read the previous '\(writer.path.dropLast(4))' for its cached part") }
+        writer.write(bytes: buffer)
+    }
+
+    func addRows(_ more: [[JSON]]) throws {
         // The CSV lines of a chunk made on both cores, written in order.
         let slices = stride(from: 0, to: more.count, by: 500).map { more[$0..<min($0 + 500, more.count)] }
         for bytes in Parallel.map(slices, { slice -> [UInt8] in
@@ -599,11 +717,12 @@ public final class TableStream {
             csv.write(bytes: bytes)
         }
         for row in more {
-            if let g = groupColumn {
-                let value = Renderer.cellText(row[safe: g] ?? .null)
+            if groupColumn != nil {
+                let value = group(row)
                 if value != groupValue {
                     try flushSection()
                     groupValue = value
+                    groupIndex += 1
                 }
                 groupRows.append(row)
             } else if rows < Renderer.markdownRowLimit {
@@ -615,7 +734,7 @@ public final class TableStream {
 
     func flushSection() throws {
         guard let value = groupValue else { return }
-        pending.append((value, groupRows))
+        pending.append((value, groupRows, groupIndex))
         groupRows = []
         groupValue = nil
         if pending.count >= 64 { try writePending() }
@@ -629,10 +748,14 @@ public final class TableStream {
             let drawn = Renderer.sectionCharts(table, value: p.value, rows: p.rows)
             return (drawn, Renderer.section(table, grouping: grouping, value: p.value, rows: p.rows, charts: drawn))
         }
-        for (drawn, text) in done {
+        for (k, (drawn, text)) in done.enumerated() {
             for c in drawn { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") }
-            charts += drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
-            md.write((sections > 0 ? "\n" : "") + text)
+            let files = drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
+            charts += files
+            if sections > 0 { md.write("\n") }
+            let start = md.position
+            md.write(text)
+            if cache != nil { self.drawn[pending[k].index] = (start..<md.position, files) }
             sections += 1
         }
         pending.removeAll(keepingCapacity: true)
@@ -641,6 +764,7 @@ public final class TableStream {
     /// Closes both files and moves them into place; returns the names of every file written.
     public func finish() throws -> [String] {
         if groupColumn != nil {
+            try settle(nextFirst: nil)
             try flushSection()
             try writePending()
         } else {
@@ -652,6 +776,20 @@ public final class TableStream {
             if rename("\(dir)/\(f).tmp", "\(dir)/\(f)") != 0 {
                 throw StageFailure("cannot move '\(dir)/\(f).tmp' into place: \(String(cString: strerror(errno)))")
             }
+        }
+        if let cache {
+            // Records drawn here whose groups began and ended in them: kept for the next run.
+            for c in closed {
+                guard let a = drawn[c.sections.lowerBound], let b = drawn[c.sections.upperBound] else { continue }
+                let files = c.sections.flatMap { drawn[$0]?.charts ?? [] }
+                cache.entries.append((c.key, RenderCache.Entry(
+                    table: table.name, header: header, first: c.first, last: c.last,
+                    csv: (c.csv.lowerBound, c.csv.count), md: (a.md.lowerBound, b.md.upperBound - a.md.lowerBound),
+                    rows: c.rows, sections: c.sections.count, charts: files)))
+            }
+            cache.candidates += closed.count
+            cache.wrote("\(name).csv")
+            cache.wrote("\(name).md")
         }
         return ["\(name).csv", "\(name).md"] + charts.map(\.file)
     }
@@ -674,7 +812,11 @@ final class FileWriter {
         write(bytes: s.utf8)
     }
 
+    /// Bytes written so far (buffered ones included): where the next write lands.
+    private(set) var position = 0
+
     func write<B: Collection>(bytes: B) where B.Element == UInt8 {
+        position += bytes.count
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try? flush() }
     }

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import GongkaiCore
+
+/// Render keeps what it drew for each record of a grouped table and reuses it when the
+/// record comes again unchanged: the files must be exactly those of a fresh render.
+@Suite(.serialized) struct RenderCacheTests {
+    /// Agencies × years, a line chart per agency; `big` gives one agency more rows than a record holds.
+    static func grouped(agencies: Int = 30, change: [Int: String] = [:], big: Int? = nil) -> Table {
+        var rows: [[JSON]] = []
+        for a in 0..<agencies {
+            for k in 0..<(a == big ? 2500 : 40) {
+                let value: JSON = k % 11 == 0 ? .null : .number(change[a] ?? "\(a + k)")
+                rows.append([.string("机关\(a)"), .string("地区\(a % 3)"), .string(k % 2 == 0 ? "甲" : "乙"), .int(2019 + k % 7), value])
+            }
+        }
+        return Table(name: "yoy", title: "历年", description: "每个机关一节",
+                     columns: [.init("agency", "机关"), .init("region", "地区"), .init("series", "系列"),
+                               .init("year", "年度", "integer"), .init("value", "数值", "number")],
+                     rows: rows,
+                     charts: [Table.Chart(id: "v", kind: "line", title: "数值", label: "series", values: ["value"], x: "year", perGroup: true)],
+                     grouping: Table.Grouping(column: "agency", details: ["region"]))
+    }
+
+    static func lines(_ tables: [Table]) -> String {
+        var s = ""
+        for t in tables { t.records { s += $0.serialized + "\n" } }
+        return s
+    }
+
+    /// Every file of `dir` but the cache, by name.
+    static func files(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            out[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+        }
+        return out
+    }
+
+    /// Renders `input` into `out`, and into an empty folder; the two must be the same files.
+    /// Returns how many records the note on stderr says were reused.
+    static func render(_ input: String, into out: URL, in dir: URL, _ extra: [String] = []) throws -> Int {
+        let file = dir.appendingPathComponent("tables-\(UUID().uuidString).ndjson")
+        try Data(input.utf8).write(to: file)
+        let cache = out.path + ".cache"  // beside the output folder, not in it
+        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path, "--cache", cache] + extra, stdin: file)
+        #expect(r.status == 0, "\(r.stderr)")
+        let fresh = dir.appendingPathComponent("fresh-\(UUID().uuidString)")
+        let f = try EndToEndTests.run("gongkai-render", ["--out", fresh.path] + extra, stdin: file)
+        #expect(f.status == 0 && !f.stderr.contains("unchanged"), "\(f.stderr)")
+        let got = try files(out), want = try files(fresh)
+        #expect(got.keys.sorted() == want.keys.sorted())
+        for (name, data) in want { #expect(got[name] == data, "\(name) differs from a fresh render") }
+        guard let m = r.stderr.firstMatch(of: /(\d+) of \d+ records unchanged/) else { return 0 }
+        return Int(m.1)!
+    }
+
+    @Test func groupedTablesTravelOneGroupToARecord() throws {
+        var records: [JSON] = []
+        Self.grouped(agencies: 4, big: 2).records { records.append($0) }
+        // 机关0, 机关1, 机关2 in two pieces (2000 + 500 rows), 机关3.
+        #expect(records.map { $0["rows"]?.arrayValue?.count ?? -1 } == [40, 40, 2000, 500, 40])
+        #expect(records.map { $0["rows"]?.arrayValue?.first?.arrayValue?.first?.stringValue } == ["机关0", "机关1", "机关2", "机关2", "机关3"])
+        #expect(records.dropLast().allSatisfy { $0["continued"] == .bool(true) } && records.last?["continued"] == .bool(false))
+        // Written on both cores: the same records.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-grouped-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let writer = OutputWriter(fd: fd)
+        Self.grouped(agencies: 300, big: 150).write(to: writer)
+        writer.flush()
+        close(fd)
+        #expect(try String(contentsOf: url, encoding: .utf8) == Self.lines([Self.grouped(agencies: 300, big: 150)]))
+    }
+
+    @Test func unchangedRecordsAreReusedAndTheFilesAreAFreshRendersFiles() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let other = StreamTests.bigTable(rows: 50)
+        // First run: nothing to reuse. Second: every continuation record (the first record holds 机关0).
+        #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir) == 0)
+        #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir) == 29)
+        // Two agencies changed (one of them the last): the 27 others reused.
+        #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 27)
+        // A chart deleted: its record is drawn again.
+        try FileManager.default.removeItem(at: out.appendingPathComponent(try #require(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".svg") && $0.contains("机关3") })))
+        #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 28)
+        // The Markdown edited by hand: nothing is taken from it.
+        let md = try FileHandle(forWritingTo: out.appendingPathComponent("yoy.md"))
+        md.seekToEndOfFile()
+        md.write(Data("x".utf8))
+        md.closeFile()
+        #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 0)
+        // Another option (a byte-order mark in the CSV): not reused either.
+        #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir, ["--excel"]) == 0)
+        #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir, ["--excel"]) == 29)
+        // Fewer agencies: the charts of the ones gone are removed (the fresh render has none);
+        // 机关19's record is now the last ("continued": false), so it is new bytes.
+        #expect(try Self.render(Self.lines([Self.grouped(agencies: 20), other]), into: out, in: dir, ["--excel"]) == 18)
+    }
+
+    @Test func aRecordIsReusedOnlyWhereItsGroupsBeginAndEnd() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let t = Self.grouped(agencies: 6)
+        var records: [JSON] = []
+        t.records { records.append($0) }
+        func text(_ rs: [JSON]) -> String { rs.map { $0.serialized + "\n" }.joined() }
+        #expect(try Self.render(text(records), into: out, in: dir) == 0)
+        #expect(try Self.render(text(records), into: out, in: dir) == 5)
+        // A record with more rows of 机关2 comes before 机关2's record, and one with more of
+        // 机关4 after 机关4's: those two records, though unchanged, must be drawn again.
+        let extra = t.rows.filter { $0[0] == .string("机关2") }.prefix(3).map { row -> [JSON] in var r = row; r[3] = .int(2030); return r }
+        let extra4 = t.rows.filter { $0[0] == .string("机关4") }.prefix(2).map { row -> [JSON] in var r = row; r[3] = .int(2031); return r }
+        var changed = Array(records[0...1])
+        changed.append(t.continuationRecord(rows: Array(extra), continued: true))
+        changed += records[2...4]
+        changed.append(t.continuationRecord(rows: Array(extra4), continued: true))
+        changed.append(records[5])
+        // Records 1, 3 and 5 (机关1, 机关3, 机关5) are where they were; 2 and 4 are not.
+        #expect(try Self.render(text(changed), into: out, in: dir) == 3)
+        // And back: the records drawn in the odd layout were not kept as reusable.
+        #expect(try Self.render(text(records), into: out, in: dir) == 3)
+        #expect(try Self.render(text(records), into: out, in: dir) == 5)
+    }
+}
