@@ -43,7 +43,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
         // only a record of another stage's kind stops the stage.
         let inputs = Parallel.map(batch) { item -> Result<(Aggregator.Input, String?), NDJSONError> in
             do {
-                switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers) {
+                switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
                 case .record(let record):
                     return .success((try Aggregator.input(from: record), nil))
                 case .replaced(let json, let problem):

@@ -88,6 +88,23 @@ import Testing
         }
     }
 
+    @Test func listsNamedTopLevelObjectsInTheOrderWritten() throws {
+        let text = #"{"values":{"b":1,"a":null,"b":2},"v2":{"x":{"values":{"k":1}}},"n":{"values":3},"s":"values"}"#
+        let v = try JSON.parse(Array(text.utf8), listing: ["values", "n", "s"])
+        #expect(v["s"] == .string("values"))  // not an object: read as it is
+        #expect(v["values"] == .ordered([.init("b", .number("1")), .init("a", .null), .init("b", .number("2"))]))
+        #expect(v["v2"]?["x"]?["values"] == .object(["k": .number("1")]))  // only the top level is listed
+        #expect(v["n"] == .ordered([.init("values", .number("3"))]))
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array(#"{"values":{"a":1,}}"#.utf8), listing: ["values"]) }
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array(#"{"values":{"a"}}"#.utf8), listing: ["values"]) }
+        // A report read either way has the same values; a repeated id keeps its last value.
+        let record = #"{"schema":"gongkai.report/1","path":"a.txt","values":{"apply.received.total":"5","review.total":null,"apply.received.total":7}}"#
+        let listed = try Report(json: JSON.parse(Array(record.utf8), listing: ["values"]).objectValue!)
+        let plain = try Report(json: JSON.parse(record).objectValue!)
+        #expect(listed.values == plain.values)
+        #expect(listed.values["apply.received.total"] == .some(Quantity("7")) && listed.values["review.total"] == .some(nil))
+    }
+
     @Test func skipsNamedTopLevelMembers() throws {
         let text = #"{"a":1,"provenance":{"x":[1,{"y":"z\"}"}],"w":"\\"},"b":[true,null],"c":{"provenance":2}}"#
         let v = try JSON.parse(Array(text.utf8), skipping: ["provenance"])

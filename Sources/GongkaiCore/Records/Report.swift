@@ -192,8 +192,14 @@ public struct Report: Equatable, Sendable {
         periodEnd = o["period"]?["end"]?.stringValue
         published = o["published"]?.stringValue
         sections = (o["sections"]?.arrayValue ?? []).compactMap(\.stringValue)
-        for (k, v) in o["values"]?.objectValue ?? [:] {
+        func value(_ k: String, _ v: JSON) {
             if case .number(let n) = v { values[k] = Quantity(n) } else { values[k] = .some(nil) }
+        }
+        // Read as written when parsed as a member list (the last of a repeated id wins, as in a dictionary).
+        if case .ordered(let members)? = o["values"] {
+            for m in members { value(m.key, m.value) }
+        } else {
+            for (k, v) in o["values"]?.objectValue ?? [:] { value(k, v) }
         }
         for (k, v) in o["provenance"]?.objectValue ?? [:] {
             provenance[k] = Provenance(line: v["line"]?.intValue ?? 0, text: v["text"]?.stringValue ?? "")

@@ -227,10 +227,15 @@ extension JSON {
     /// Parses one JSON value that must fill `bytes` (surrounding whitespace allowed).
     /// Members of the top-level object named in `skipping` are checked for syntax
     /// but not built (a stage that does not need a record's large parts).
-    public static func parse(_ bytes: [UInt8], skipping: Set<String> = []) throws -> JSON {
+    /// Objects that are members of the top-level object named in `listing` are built as
+    /// `.ordered` member lists in the order written (not sorted, repeats kept: read them
+    /// in order, the last of a repeated key wins), which is cheaper than a dictionary
+    /// for a large object that is only read through.
+    public static func parse(_ bytes: [UInt8], skipping: Set<String> = [], listing: Set<String> = []) throws -> JSON {
         try bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
             parser.skipKeys = skipping
+            parser.listKeys = listing
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -249,6 +254,8 @@ struct JSONParser {
     var index = 0
     /// Top-level keys whose values are skipped, not built.
     var skipKeys: Set<String> = []
+    /// Top-level keys whose object values are built as member lists.
+    var listKeys: Set<String> = []
     /// Deeper nesting than this is refused instead of overflowing the stack.
     static let maxDepth = 512
 
@@ -310,6 +317,8 @@ struct JSONParser {
             skipWhitespace()
             if depth == 0 && !skipKeys.isEmpty && skipKeys.contains(key) {
                 try skipValue(depth: depth + 1)
+            } else if depth == 0 && !listKeys.isEmpty && listKeys.contains(key), index < bytes.count, bytes[index] == UInt8(ascii: "{") {
+                members.append((key, try parseMemberList(depth: depth + 1)))
             } else {
                 members.append((key, try parseValue(depth: depth + 1)))
             }
@@ -317,6 +326,30 @@ struct JSONParser {
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return object() }
+            throw error("expected ',' or '}'")
+        }
+    }
+
+    /// An object as its members in the order written (see `JSON.parse(_:skipping:listing:)`).
+    mutating func parseMemberList(depth: Int) throws -> JSON {
+        guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
+        index += 1
+        var members: [JSON.Member] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .ordered(members) }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key string") }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            skipWhitespace()
+            members.append(JSON.Member(key, try parseValue(depth: depth + 1)))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return .ordered(members) }
             throw error("expected ',' or '}'")
         }
     }

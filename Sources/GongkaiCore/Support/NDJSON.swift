@@ -168,10 +168,10 @@ public enum BadRecord {
     /// Parses and checks one input line: a JSON object whose `schema` this gongkai
     /// knows; an error record's `error` must carry a `code` and the record a `path`.
     /// Members named in `skipping` are checked for syntax but not built.
-    public static func check(_ raw: [UInt8], line: Int, stage: String, skipping: Set<String> = []) -> Outcome {
+    public static func check(_ raw: [UInt8], line: Int, stage: String, skipping: Set<String> = [], listing: Set<String> = []) -> Outcome {
         let value: JSON
         do {
-            value = try JSON.parse(raw, skipping: skipping)
+            value = try JSON.parse(raw, skipping: skipping, listing: listing)
         } catch let e as JSONParseError {
             // Any error at the very end of the line: the line stops where the record does not.
             let cut = e.offset >= raw.count - 1
