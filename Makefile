@@ -67,7 +67,8 @@ endef
 
 # The per-document stages reuse their previous output for every record whose input
 # did not change (same bytes, same stage build): the index beside each output says where.
-# Ingest does the same for files whose path, size, times and inode are unchanged.
+# Ingest does the same for files whose path, size, times and inode are unchanged;
+# aggregate for each agency's year-over-year record, render for what it drew of it.
 $(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
 	@echo "ingest     $(CORPUS)"
 	$(call stage,$(BIN)/gongkai-ingest --previous "$@" --index "$@.idx.new" "$(CORPUS)")
@@ -85,7 +86,8 @@ $(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
 
 $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 	@echo "aggregate"
-	$(call stage,$(BIN)/gongkai-aggregate < "$<")
+	$(call stage,$(BIN)/gongkai-aggregate --previous "$@" --index "$@.idx.new" < "$<")
+	@mv "$@.idx.new" "$@.idx"
 
 $(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built
 	@echo "render     $(OUT)"

@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-aggregate < reports.ndjson > tables.ndjson
+usage: gongkai-aggregate [--previous FILE --index FILE] < reports.ndjson > tables.ndjson
 
 Reads the records gongkai-extract writes (gongkai.report/1, and the error
 records passed through) on stdin and writes gongkai.table/1 records on stdout:
@@ -16,7 +16,13 @@ year to year); and dictionary (every column of every table).
 Tables carry no timestamps; the run's figures and duration go to stderr.
 
 options:
-  -h, --help   show this help
+\(RecordStream.optionsHelp)
+  -h, --help       show this help
+
+With --previous, each agency's record of the year-over-year table is copied from the
+previous output when everything it is made from (the agency's names, years, formats
+and values) is unchanged and the same aggregate build made it; everything else is
+made again. (The tables are the same as without it.)
 
 A damaged input line (cut short, not JSON, an unknown schema) is taken as an error
 record in its place, named on stderr, and listed in the inventory.
@@ -27,7 +33,7 @@ record in its place, named on stderr, and listed in the inventory.
 /// A duration in whole milliseconds, for the run facts on stderr.
 func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
 
-Stage.run(name: "gongkai-aggregate", usage: usage) { args in
+Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-aggregate reads stdin and takes no arguments (see --help)") }
     let clock = ContinuousClock()
     let start = clock.now
@@ -73,12 +79,19 @@ Stage.run(name: "gongkai-aggregate", usage: usage) { args in
     try flush()
     let writer = OutputWriter()
     var tables = 0
+    let reuse = RecordReuse(previous: args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") },
+                            index: args.options["index"].map(OutputIndex.init(path:)),
+                            salt: "aggregate/" + Stage.executableFingerprint())
     // Each table written as soon as it is built, in records of at most Table.chunkRows rows.
     aggregator.emitTables { table in
         tables += 1
-        table.write(to: writer)
+        table.write(to: writer, reuse: reuse)
     }
     writer.flush()
+    try reuse.index?.save()
+    if reuse.previous != nil {
+        Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' year-over-year records unchanged since the previous run")
+    }
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")
     return errors > 0 ? .finishedWithErrors : .ok
 }

@@ -160,3 +160,41 @@ import Testing
         #expect(Ingester.cacheKey(file, salt: "s", settledBefore: 5_000) == nil)
     }
 }
+
+/// Aggregate copies each agency's year-over-year record when nothing it is made from
+/// changed; the tables are exactly those of a run without the previous output.
+@Suite(.serialized) struct AggregateReuseTests {
+    @Test func unchangedAgenciesAreCopiedAndTheTablesEqualAFreshRun() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        let synth = try EndToEndTests.run("gongkai-synth", ["--out", corpus.path, "--count", "80", "--seed", "7"])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let work = dir.appendingPathComponent("work")
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false)
+        let reports = work.appendingPathComponent("reports.ndjson")
+        let tables = work.appendingPathComponent("tables.ndjson")
+
+        let first = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: false)
+        #expect(first.status == 0 && !first.stderr.contains("unchanged"), "\(first.stderr)")
+        let fresh = try Data(contentsOf: tables)
+        let again = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
+        let agencies = try #require(again.stderr.firstMatch(of: /(\d+) of (\d+) agencies' year-over-year records unchanged/))
+        #expect(agencies.1 == agencies.2 && Int(agencies.2)! >= 5, "\(again.stderr)")
+        #expect(try Data(contentsOf: tables) == fresh)
+
+        // One report's figure changed: its agency's record is made again, the others copied.
+        var lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let k = try #require(lines.firstIndex { $0.contains(#""year":2021"#) && $0.contains(#""apply.received.total":"#) })
+        let value = try #require(lines[k].firstMatch(of: /"apply\.received\.total":(\d+)/))
+        lines[k] = lines[k].replacingOccurrences(of: String(value.0), with: #""apply.received.total":\#(Int(value.1)! + 1000)"#)
+        try Data(lines.joined(separator: "\n").utf8).write(to: reports)
+        let changed = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
+        let after = try #require(changed.stderr.firstMatch(of: /(\d+) of (\d+) agencies' year-over-year records unchanged/))
+        #expect(Int(after.1)! == Int(after.2)! - 1, "\(changed.stderr)")
+        let withReuse = try Data(contentsOf: tables)
+        let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)
+        #expect(withReuse == plain.stdout)
+        #expect(String(decoding: withReuse, as: UTF8.self).contains("\(Int(value.1)! + 1000)"))
+    }
+}

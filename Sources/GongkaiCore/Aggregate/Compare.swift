@@ -282,9 +282,12 @@ enum Compare {
         var allSeries: [[Entry]] = []
         var refs: [RowRef] = []
         let activeMetrics = Catalog.metrics.enumerated().filter { $0.element.id.hasPrefix("active.") }
+        var ranges: [Range<Int>] = []
         for agency in agenciesInOrder {
             let series = byAgency[agency]!.sorted { $0.year < $1.year }
             guard series.count > 1 else { continue }
+            let start = refs.count
+            defer { ranges.append(start..<refs.count) }
             let s = Int32(allSeries.count)
             allSeries.append(series)
             // Sections 三 and 四: comparable whatever the format.
@@ -335,11 +338,49 @@ enum Compare {
             Table.Chart(id: "rates", kind: "line", title: "公开率与纠错率（%）", label: "indicator_label", values: ["value"], x: "year",
                         filterColumn: "indicator", filterValues: yoyRateSeries, perGroup: true, unit: "%"),
         ]
-        return Table(
+        // Each agency's record keyed by everything its rows are made from: a re-run copies
+        // the records of agencies whose reports did not change.
+        let keys = Parallel.map(Array(allSeries.indices)) { seriesKey(allSeries[$0]) }
+        var table = Table(
             name: "yoy", title: "各机关逐年变化 (yoy)",
             description: "有两个以上年度报告的机关，每个指标逐年的数值、较上一年度的变化和变化率（CSV 为一张长表，每行一个机关、指标、年度；Markdown 每个机关一节，附折线图）。第三、四部分的指标跨2019年版与2021年版可比（2021年版“（六）其他处理”三个子项相加）。第二部分只在两年表格格式相同时比较，格式不同的注明“不可比”。比率的变化为百分点，不算变化率。空白不是0：任一年空白，变化与变化率都空白。",
             columns: columns, rows: [], charts: charts,
             grouping: Table.Grouping(column: "agency", details: ["region", "kind"]), rowSource: source)
+        table.groupKeys = zip(ranges, keys).filter { !$0.0.isEmpty }.map { Table.GroupKey(rows: $0.0, key: $0.1) }
+        return table
+    }
+
+    /// Everything the year-over-year rows of `series` are made from, hashed: names,
+    /// years, table formats, every indicator and every cell.
+    static func seriesKey(_ series: [Entry]) -> String {
+        var b: [UInt8] = []
+        func add(_ s: String?) {
+            guard let s else { b.append(0); return }
+            b.append(1)
+            withUnsafeBytes(of: Int64(s.utf8.count).littleEndian) { b += $0 }
+            b += s.utf8
+        }
+        func add(_ q: Quantity??) {
+            switch q {
+            case nil: b.append(0)
+            case .some(nil): b.append(1)
+            case .some(.some(let q)):
+                b.append(2)
+                withUnsafeBytes(of: q.mantissa.littleEndian) { b += $0 }
+                withUnsafeBytes(of: Int64(q.scale).littleEndian) { b += $0 }
+            }
+        }
+        for e in series {
+            add(e.region)
+            add(e.agency)
+            add(e.kind)
+            add(String(e.year))
+            add(e.report.applyFormat)
+            add(e.report.activeFormat)
+            for i in Indicators.all { add(e.values[i.id]) }
+            for k in Catalog.metrics.indices { add(e.report.values[index: k]) }
+        }
+        return FastHash.hex(b)
     }
 
     static func formatName(_ format: String?) -> String { format.map { "为\($0)年版" } ?? "没有该表" }

@@ -142,6 +142,20 @@ public struct Table: Equatable, Sendable {
     /// Rows made on demand instead of held (a table of every report): used when `rows`
     /// is empty, so a table of 100,000 rows is written chunk by chunk, never held whole.
     public var rowSource: RowSource?
+    /// For a grouped table whose rows are made on demand: each group's rows and a key of
+    /// everything they are made from, so a re-run can copy the group's record from its
+    /// previous output instead of making it again (see `RecordReuse`). Not written.
+    public var groupKeys: [GroupKey]?
+
+    public struct GroupKey: Equatable, Sendable {
+        public var rows: Range<Int>
+        public var key: String
+        public init(rows: Range<Int>, key: String) {
+            self.rows = rows
+            self.key = key
+        }
+    }
+
     /// In a stream of records: more records with rows of this table follow.
     public var continued = false
     /// In a stream of records: this record only adds rows to the table before it.
@@ -168,6 +182,7 @@ public struct Table: Equatable, Sendable {
         var t = self
         t.rows = (0..<source.count).map(source.callAsFunction)
         t.rowSource = nil
+        t.groupKeys = nil  // (how to make rows again: nothing to make now)
         return t
     }
 
@@ -191,8 +206,19 @@ public struct Table: Equatable, Sendable {
     }
 
     /// Writes the table as stream records (see `records`), rows made and records
-    /// serialized on both cores, written in order.
-    public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows) {
+    /// serialized on both cores, written in order. With `reuse`, every line is listed in
+    /// its index, and the record of a group whose key was seen in the previous output is
+    /// copied from there: the same bytes, made without making its rows.
+    public func write(to writer: OutputWriter, chunk: Int = Table.chunkRows, reuse: RecordReuse? = nil) {
+        func emit(_ line: [UInt8], key: String?) {
+            writer.writeLine(line)
+            reuse?.index?.add(key: key ?? "-", length: line.count)
+        }
+        if let reuse, let groups = groupKeys, !groups.isEmpty, groups.first?.rows.lowerBound == 0,
+           groups.last?.rows.upperBound == rowCount, zip(groups, groups.dropFirst()).allSatisfy({ $0.rows.upperBound == $1.rows.lowerBound }) {
+            writeGroups(groups, chunk: chunk, reuse: reuse, emit)
+            return
+        }
         var first = true
         let rows: (Range<Int>) -> [[JSON]] = { range in
             let slices = stride(from: range.lowerBound, to: range.upperBound, by: 500).map { $0..<Swift.min($0 + 500, range.upperBound) }
@@ -207,8 +233,51 @@ public struct Table: Equatable, Sendable {
                     .write(to: &bytes)
                 return bytes
             }
-            for line in lines { writer.writeLine(line) }
+            for line in lines { emit(line, key: nil) }
             if !records.isEmpty { first = false }
+        }
+    }
+
+    /// `write` for a table with `groupKeys`: the same records (one group to a record, a
+    /// group of more than `chunk` rows in pieces), each group's record copied when its key
+    /// (with whether more records follow) is in the previous output.
+    func writeGroups(_ groups: [GroupKey], chunk: Int, reuse: RecordReuse, _ emit: ([UInt8], String?) -> Void) {
+        var units: [(rows: Range<Int>, key: String?)] = []
+        for g in groups {
+            if g.rows.count <= chunk {
+                units.append((g.rows, g.key))
+            } else {
+                for s in stride(from: g.rows.lowerBound, to: g.rows.upperBound, by: chunk) {
+                    units.append((s..<Swift.min(s + chunk, g.rows.upperBound), nil))
+                }
+            }
+        }
+        var next = 0
+        while next < units.count {
+            // A batch of records: up to 8 × chunk rows to make, or 512 records.
+            var batch: [(index: Int, key: String?, line: [UInt8]?)] = []
+            var toMake = 0
+            while next < units.count, toMake < 8 * chunk, batch.count < 512 {
+                let u = units[next]
+                let continued = next < units.count - 1
+                let key = next == 0 ? nil : u.key.map { FastHash.hex(Array("\(name)\t\(continued)\t\($0)".utf8), salt: reuse.salt) }
+                let copied = key.flatMap { reuse.previous?.line(for: $0) }
+                if copied != nil { reuse.reused += 1 } else { toMake += u.rows.count }
+                if key != nil { reuse.keyed += 1 }
+                batch.append((next, key, copied))
+                next += 1
+            }
+            let made = Parallel.map(batch) { b -> [UInt8] in
+                if let line = b.line { return line }
+                let u = units[b.index]
+                let rows = u.rows.map(row(at:))
+                let continued = b.index < units.count - 1
+                var bytes: [UInt8] = []
+                (b.index == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+                    .write(to: &bytes)
+                return bytes
+            }
+            for (b, line) in zip(batch, made) { emit(line, b.key) }
         }
     }
 

@@ -129,3 +129,22 @@ func readText(_ path: String) throws -> String {
 public enum Files {
     public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
 }
+
+/// A stage's previous output and the index of the output it writes now, for a stage
+/// that copies whole records it would make the same again (aggregate's per-agency
+/// records of the year-over-year table).
+public final class RecordReuse: @unchecked Sendable {
+    public let previous: PreviousOutput?
+    public let index: OutputIndex?
+    /// Salted into every key: another build of the stage makes other keys.
+    public let salt: String
+    /// Records that had a key, and those copied.
+    public internal(set) var keyed = 0
+    public internal(set) var reused = 0
+
+    public init(previous: PreviousOutput?, index: OutputIndex?, salt: String) {
+        self.previous = previous
+        self.index = index
+        self.salt = salt
+    }
+}
