@@ -133,12 +133,17 @@ public struct Aggregator {
         var errors: [String: Int] = [:]
         for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
         let entries = Compare.entries(reports, errors: errors)
-        for year in Set(entries.map(\.year)).sorted() {
-            try emit(Compare.compareTable(year: year, entries))
-            try emit(Compare.kindTable(year: year, entries))
-            for format in ["2019", "2021"] where entries.contains(where: { $0.year == year && $0.report.activeFormat == format }) {
-                try emit(Compare.activeTable(year: year, format: format, entries))
+        // Two years' tables built at once, one on each core (only those are held), written in order.
+        let years = Set(entries.map(\.year)).sorted()
+        for first in stride(from: 0, to: years.count, by: 2) {
+            let built = Parallel.map(Array(years[first..<min(first + 2, years.count)])) { year -> [Table] in
+                var tables = [Compare.compareTable(year: year, entries), Compare.kindTable(year: year, entries)]
+                for format in ["2019", "2021"] where entries.contains(where: { $0.year == year && $0.report.activeFormat == format }) {
+                    tables.append(Compare.activeTable(year: year, format: format, entries))
+                }
+                return tables
             }
+            for table in built.joined() { try emit(table) }
         }
         try emit(Compare.yoyTable(entries))
     }
