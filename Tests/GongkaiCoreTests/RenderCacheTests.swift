@@ -93,6 +93,14 @@ import Testing
         md.write(Data("x".utf8))
         md.closeFile()
         #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 0)
+        // A damaged cache (its parts pointing past the end of the files): drawn again, never half-copied.
+        let cache = URL(fileURLWithPath: out.path + ".cache")
+        let damaged = try String(contentsOf: cache, encoding: .utf8)
+            .replacing(/"md":\[\d+,/, with: { _ in #""md":[987654321,"# })
+        #expect(damaged.contains("987654321"))
+        try Data(damaged.utf8).write(to: cache)
+        #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 0)
+        #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 29)
         // Another option (a byte-order mark in the CSV): not reused either.
         #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir, ["--excel"]) == 0)
         #expect(try Self.render(Self.lines([Self.grouped(), other]), into: out, in: dir, ["--excel"]) == 29)

@@ -657,11 +657,10 @@ public final class TableStream {
     /// Offers the previous run's drawing of a record whose bytes are unchanged; false
     /// when it cannot be used here (the caller then parses `raw` and adds its rows).
     public func offer(_ entry: RenderCache.Entry, raw: [UInt8], key: String) throws -> Bool {
-        guard let cache, entry.table == table.name, entry.header == header, previousCSV >= 0, previousMD >= 0 else { return false }
+        guard cache != nil, entry.table == table.name, entry.header == header, previousCSV >= 0, previousMD >= 0 else { return false }
         try settle(nextFirst: entry.first)
         guard entry.first != groupValue,
               entry.charts.allSatisfy({ RenderCache.state("\(dir)/\($0.file)") != nil }) else { return false }
-        _ = cache
         held = (entry, raw, key)
         return true
     }
@@ -670,40 +669,44 @@ public final class TableStream {
     /// record is written from the cache, or parsed and drawn when the next record continues
     /// its last group; the record drawn before learns whether its last group ended.
     func settle(nextFirst: String?) throws {
+        if let h = held {
+            held = nil
+            // Read first: a cache that does not match its files (damaged) is not used either.
+            if nextFirst != h.entry.last, let csvBytes = read(previousCSV, h.entry.csv), let mdBytes = read(previousMD, h.entry.md) {
+                try flushSection()
+                try writePending()
+                let csvStart = csv.position
+                csv.write(bytes: csvBytes)
+                if sections > 0 { md.write("\n") }
+                let mdStart = md.position
+                md.write(bytes: mdBytes)
+                sections += h.entry.sections
+                groupIndex += h.entry.sections
+                rows += h.entry.rows
+                charts += h.entry.charts
+                var e = h.entry
+                e.csv = (csvStart, csv.position - csvStart)
+                e.md = (mdStart, md.position - mdStart)
+                cache?.entries.append((h.key, e))
+                cache?.reused += 1
+            } else {
+                // Drawn from its rows after all (and judged below like any record drawn here).
+                guard case .object(let o) = try JSON.parse(h.raw) else { throw StageFailure("a cached record is not an object") }
+                try add(try Table(json: o).rows, key: h.key)
+            }
+        }
         if let c = open {
             if nextFirst != c.last { closed.append(c) }
             open = nil
         }
-        guard let h = held else { return }
-        held = nil
-        if let nextFirst, nextFirst == h.entry.last {
-            guard case .object(let o) = try JSON.parse(h.raw) else { throw StageFailure("a cached record is not an object") }
-            try add(try Table(json: o).rows, key: nil)
-            return
-        }
-        try flushSection()
-        try writePending()
-        let csvStart = csv.position
-        try copy(from: previousCSV, h.entry.csv, to: csv)
-        if sections > 0 { md.write("\n") }
-        let mdStart = md.position
-        try copy(from: previousMD, h.entry.md, to: md)
-        sections += h.entry.sections
-        groupIndex += h.entry.sections
-        rows += h.entry.rows
-        charts += h.entry.charts
-        var e = h.entry
-        e.csv = (csvStart, csv.position - csvStart)
-        e.md = (mdStart, md.position - mdStart)
-        cache?.entries.append((h.key, e))
-        cache?.reused += 1
     }
 
-    func copy(from fd: Int32, _ span: (offset: Int, length: Int), to writer: FileWriter) throws {
+    /// The bytes at `span` of a previous output file, or nil when they are not all there.
+    func read(_ fd: Int32, _ span: (offset: Int, length: Int)) -> [UInt8]? {
+        guard span.length <= 1 << 30 else { return nil }
         var buffer = [UInt8](repeating: 0, count: span.length)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
-        guard n == span.length else { throw StageFailure("cannot read the previous '\(writer.path.dropLast(4))' for its cached part") }
-        writer.write(bytes: buffer)
+        return n == span.length ? buffer : nil
     }
 
     func addRows(_ more: [[JSON]]) throws {
