@@ -86,7 +86,7 @@ $(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
 
 $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 	@echo "aggregate"
-	$(call stage,$(BIN)/gongkai-aggregate --previous "$@" --index "$@.idx.new" < "$<")
+	$(call stage,$(BIN)/gongkai-aggregate --previous "$@" --index "$@.idx.new" --cache "$(WORK)/aggregate.cache" < "$<")
 	@mv "$@.idx.new" "$@.idx"
 
 $(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built

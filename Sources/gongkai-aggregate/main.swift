@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-aggregate [--previous FILE --index FILE] < reports.ndjson > tables.ndjson
+usage: gongkai-aggregate [--previous FILE --index FILE] [--cache FILE] < reports.ndjson > tables.ndjson
 
 Reads the records gongkai-extract writes (gongkai.report/1, and the error
 records passed through) on stdin and writes gongkai.table/1 records on stdout:
@@ -17,6 +17,9 @@ Tables carry no timestamps; the run's figures and duration go to stderr.
 
 options:
 \(RecordStream.optionsHelp)
+  --cache FILE     keep the reading of every record in FILE (and FILE.idx); the next run
+                   takes the reading of each record whose bytes are unchanged from there
+                   instead of parsing it again
   -h, --help       show this help
 
 With --previous, each agency's record of the year-over-year table is copied from the
@@ -33,7 +36,7 @@ record in its place, named on stderr, and listed in the inventory.
 /// A duration in whole milliseconds, for the run facts on stderr.
 func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
 
-Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index"]) { args in
+Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index", "cache"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-aggregate reads stdin and takes no arguments (see --help)") }
     let clock = ContinuousClock()
     let start = clock.now
@@ -44,30 +47,39 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index"]
     // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
     var batch: [(line: Int, raw: [UInt8])] = []
     var damaged = 0
+    // Readings of the records seen last time, by their bytes (--cache).
+    let cache = args.options["cache"].map { InputCache(path: $0, salt: "aggregate-input/1/" + Stage.executableFingerprint()) }
+    struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     func flush() throws {
         // A damaged line becomes an error record in its place (it reaches the inventory);
         // only a record of another stage's kind stops the stage.
-        let inputs = Parallel.map(batch) { item -> Result<(Aggregator.Input, String?), NDJSONError> in
+        let inputs = Parallel.map(batch) { item -> Result<Read, NDJSONError> in
+            let key = cache?.key(item.raw)
+            if let key, let hit = cache?.input(for: key) {
+                return .success(Read(input: hit.input, problem: nil, key: key, blob: hit.blob, reused: true))
+            }
             do {
                 switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
                 case .record(let record):
-                    return .success((try Aggregator.input(from: record), nil))
+                    let input = try Aggregator.input(from: record)
+                    return .success(Read(input: input, problem: nil, key: key, blob: key == nil ? nil : InputCache.encode(input), reused: false))
                 case .replaced(let json, let problem):
-                    return .success((try Aggregator.input(from: json.objectValue ?? [:]), problem))
+                    return .success(Read(input: try Aggregator.input(from: json.objectValue ?? [:]), problem: problem, key: nil, blob: nil, reused: false))
                 }
             } catch {
                 return .failure(NDJSONError(line: item.line, message: "\(error)"))
             }
         }
         for result in inputs {
-            let (input, problem) = try result.get()
-            if let problem {
+            let read = try result.get()
+            if let problem = read.problem {
                 damaged += 1
                 if damaged <= 20 { Stage.note("gongkai-aggregate", problem) }
             }
-            aggregator.add(input)
+            if let key = read.key { cache?.keep(key: key, blob: read.blob, reused: read.reused) }
+            aggregator.add(read.input)
             records += 1
-            if input.status == "error" { errors += 1 }
+            if read.input.status == "error" { errors += 1 }
         }
         batch.removeAll(keepingCapacity: true)
     }
@@ -77,6 +89,10 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index"]
         if batch.count >= 512 { try flush() }
     }
     try flush()
+    cache?.finish()
+    if let cache, cache.reused > 0 {
+        Stage.note("gongkai-aggregate", "\(cache.reused) of \(cache.records) records unchanged since the previous run (their reading taken from the cache)")
+    }
     let writer = OutputWriter()
     var tables = 0
     let reuse = RecordReuse(previous: args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") },

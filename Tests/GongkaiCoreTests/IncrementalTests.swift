@@ -197,4 +197,42 @@ import Testing
         #expect(withReuse == plain.stdout)
         #expect(String(decoding: withReuse, as: UTF8.self).contains("\(Int(value.1)! + 1000)"))
     }
+
+    @Test func recordsReadBeforeAreTakenFromTheCacheAndTheTablesEqualAFreshRun() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        let synth = try EndToEndTests.run("gongkai-synth", ["--out", corpus.path, "--count", "60", "--seed", "11"])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let work = dir.appendingPathComponent("work")
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false)
+        let reports = work.appendingPathComponent("reports.ndjson")
+        let cache = work.appendingPathComponent("aggregate.cache").path
+        func run() throws -> (tables: Data, reused: Int?) {
+            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout, "differs from a run without the cache")
+            return (r.stdout, r.stderr.firstMatch(of: /(\d+) of 6\d records unchanged/).map { Int($0.1)! })
+        }
+        let lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n").count
+        #expect(lines >= 60)
+        #expect(try run().reused == nil)  // nothing to take yet
+        #expect(try run().reused == lines)
+        // One record changed: read again, the others taken.
+        var text = try String(contentsOf: reports, encoding: .utf8)
+        let value = try #require(text.firstMatch(of: /"apply\.received\.total":(\d+)/))
+        text.replaceSubrange(value.range, with: #""apply.received.total":\#(Int(value.1)! + 1)"#)
+        try Data(text.utf8).write(to: reports)
+        #expect(try run().reused == lines - 1)
+        // A damaged cache: nothing taken from it, the tables still right.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: cache))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: cache))
+        let afterDamage = try run().reused
+        #expect(afterDamage == nil || afterDamage! < lines, "a damaged reading was taken")
+        // Cut short: the index no longer matches, the cache is not used at all.
+        try Data(bytes.prefix(bytes.count / 3)).write(to: URL(fileURLWithPath: cache))
+        #expect(try run().reused == nil)
+        #expect(try run().reused == lines)
+    }
 }

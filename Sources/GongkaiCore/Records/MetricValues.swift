@@ -13,7 +13,7 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
     var scale: [UInt8] = []
     /// Ids outside the catalog (none are written today; kept so nothing is lost).
     var extra: [String: Quantity?] = [:]
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     public init() {}
 

@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Aggregate's reading of one record (`Aggregator.Input`: the inventory's facts and the
+/// report without its provenance) as compact bytes, so a re-run takes the reading of an
+/// unchanged record from its cache instead of parsing the record's JSON again.
+/// `decode(encode(x)) == x` for every input but the alias table (not encoded); bytes that
+/// are not a whole encoding decode to nil (the record is then parsed).
+enum InputCodec {
+    static let magic: UInt8 = 0x47  // "G", version 1
+
+    struct Writer {
+        var b: [UInt8] = []
+        mutating func u8(_ v: UInt8) { b.append(v) }
+        mutating func int(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { b += $0 } }
+        mutating func int(_ v: Int) { int(Int64(v)) }
+        mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { b += $0 } }
+        mutating func str(_ s: String) {
+            int(s.utf8.count)
+            b += s.utf8
+        }
+        mutating func opt(_ s: String?) {
+            if let s { u8(1); str(s) } else { u8(0) }
+        }
+        mutating func opt(_ v: Int?) {
+            if let v { u8(1); int(v) } else { u8(0) }
+        }
+        mutating func strs(_ a: [String]) {
+            int(a.count)
+            for s in a { str(s) }
+        }
+        mutating func json(_ v: JSON?) { opt(v.map(\.serialized)) }
+        mutating func quantity(_ q: Quantity?) {
+            if let q { u8(1); int(q.mantissa); int(q.scale) } else { u8(0) }
+        }
+    }
+
+    struct Reader {
+        let b: [UInt8]
+        var i = 0
+        struct Short: Error {}
+        init(_ b: [UInt8]) { self.b = b }
+
+        mutating func u8() throws -> UInt8 {
+            guard i < b.count else { throw Short() }
+            defer { i += 1 }
+            return b[i]
+        }
+        mutating func int() throws -> Int64 {
+            guard i + 8 <= b.count else { throw Short() }
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+            i += 8
+            return Int64(bitPattern: v)
+        }
+        mutating func count() throws -> Int {
+            let n = try int()
+            guard n >= 0, n <= b.count - i else { throw Short() }  // every element takes at least a byte
+            return Int(n)
+        }
+        mutating func u32() throws -> UInt32 {
+            guard i + 4 <= b.count else { throw Short() }
+            var v: UInt32 = 0
+            for k in 0..<4 { v |= UInt32(b[i + k]) << (8 * UInt32(k)) }
+            i += 4
+            return v
+        }
+        mutating func str() throws -> String {
+            let n = try count()
+            defer { i += n }
+            guard let s = String(validating: b[i..<(i + n)], as: UTF8.self) else { throw Short() }
+            return s
+        }
+        mutating func opt() throws -> String? { try u8() == 1 ? try str() : nil }
+        mutating func optInt() throws -> Int? { try u8() == 1 ? Int(try int()) : nil }
+        mutating func strs() throws -> [String] { try (0..<count()).map { _ in try str() } }
+        mutating func json() throws -> JSON? { try opt().map { try JSON.parse($0) } }
+        mutating func quantity() throws -> Quantity? {
+            guard try u8() == 1 else { return nil }
+            let m = try int(), s = try int()
+            guard s >= 0, s <= Int64(Quantity.maxScale) else { throw Short() }
+            return Quantity(mantissa: m, scale: Int(s))
+        }
+    }
+
+    /// The encoding, then a hash of it (so damaged bytes are never taken for a reading).
+    static func encode(_ input: Aggregator.Input) -> [UInt8]? {
+        guard var body = encodeBody(input) else { return nil }
+        body += Array(FastHash.hex(body).utf8)
+        return body
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Aggregator.Input? {
+        guard bytes.count > 32 else { return nil }
+        let body = Array(bytes[..<(bytes.count - 32)])
+        guard bytes[(bytes.count - 32)...].elementsEqual(FastHash.hex(body).utf8) else { return nil }
+        return decodeBody(body)
+    }
+
+    static func encodeBody(_ input: Aggregator.Input) -> [UInt8]? {
+        guard input.aliases == nil else { return nil }
+        var w = Writer()
+        w.u8(magic)
+        w.str(input.path)
+        w.opt(input.sha256)
+        w.int(input.bytes)
+        w.str(input.format)
+        w.opt(input.encoding)
+        w.str(input.status)
+        w.str(input.reason)
+        guard let r = input.report else { w.u8(0); return w.b }
+        w.u8(1)
+        w.str(r.path)
+        w.opt(r.sha256)
+        w.int(r.bytes)
+        w.str(r.sourceFormat)
+        w.str(r.status)
+        w.opt(r.agency)
+        w.opt(r.year)
+        w.opt(r.activeFormat)
+        w.opt(r.applyFormat)
+        w.opt(r.periodStart)
+        w.opt(r.periodEnd)
+        w.opt(r.published)
+        w.strs(r.sections)
+        // Values slot by slot (absent, blank, number), then any ids outside the catalog.
+        let v = r.values
+        w.int(v.state.count)
+        for (k, state) in v.state.enumerated() {
+            w.u8(state)
+            if state == MetricValues.number { w.int(v.mantissa[k]); w.u8(v.scale[k]) }
+        }
+        let extra = v.extra.sorted { JSON.utf8Less($0.key, $1.key) }
+        w.int(extra.count)
+        for (id, q) in extra { w.str(id); w.quantity(q) }
+        w.int(r.alternatives.count)
+        for a in r.alternatives {
+            w.strs(a.cells)
+            w.int(a.readings.count)
+            for reading in a.readings { w.int(reading.count); for x in reading { w.int(x) } }
+        }
+        let sketches = r.fingerprints.sorted { JSON.utf8Less($0.key, $1.key) }
+        w.int(sketches.count)
+        for (k, hashes) in sketches {
+            w.str(k)
+            w.int(hashes.count)
+            for h in hashes { w.u32(h) }
+        }
+        w.int(r.findings.count)
+        for f in r.findings {
+            w.str(f.check)
+            w.str(f.severity.rawValue)
+            w.str(f.message)
+            w.strs(f.cells)
+            w.json(f.expected)
+            w.json(f.actual)
+            w.opt(f.line)
+        }
+        return w.b
+    }
+
+    static func decodeBody(_ bytes: [UInt8]) -> Aggregator.Input? {
+        var r = Reader(bytes)
+        do {
+            guard try r.u8() == magic else { return nil }
+            var input = Aggregator.Input(path: try r.str(), sha256: try r.opt(), bytes: Int(try r.int()), format: try r.str(),
+                                         encoding: try r.opt(), status: try r.str(), reason: try r.str(), report: nil)
+            if try r.u8() == 1 {
+                var report = Report(path: try r.str(), sha256: try r.opt(), bytes: Int(try r.int()), sourceFormat: try r.str())
+                report.status = try r.str()
+                report.agency = try r.opt()
+                report.year = try r.optInt()
+                report.activeFormat = try r.opt()
+                report.applyFormat = try r.opt()
+                report.periodStart = try r.opt()
+                report.periodEnd = try r.opt()
+                report.published = try r.opt()
+                report.sections = try r.strs()
+                let slots = try r.count()
+                var values = MetricValues()
+                if slots > 0 {
+                    guard slots == Catalog.metrics.count else { return nil }
+                    values.allocate()
+                    for k in 0..<slots {
+                        let state = try r.u8()
+                        guard state <= MetricValues.number else { return nil }
+                        values.state[k] = state
+                        if state == MetricValues.number {
+                            values.mantissa[k] = try r.int()
+                            let scale = try r.u8()
+                            guard Int(scale) <= Quantity.maxScale else { return nil }
+                            values.scale[k] = scale
+                        }
+                        if state != MetricValues.absent { values.count += 1 }
+                    }
+                }
+                for _ in 0..<(try r.count()) {
+                    let id = try r.str()
+                    values[id] = .some(try r.quantity())
+                }
+                report.values = values
+                for _ in 0..<(try r.count()) {
+                    let cells = try r.strs()
+                    let readings = try (0..<r.count()).map { _ in try (0..<r.count()).map { _ in try r.int() } }
+                    report.alternatives.append(Alternative(cells: cells, readings: readings))
+                }
+                for _ in 0..<(try r.count()) {
+                    let k = try r.str()
+                    report.fingerprints[k] = try (0..<r.count()).map { _ in try r.u32() }
+                }
+                for _ in 0..<(try r.count()) {
+                    let check = try r.str()
+                    guard let severity = Severity(rawValue: try r.str()) else { return nil }
+                    report.findings.append(Finding(check: check, severity: severity, message: try r.str(), cells: try r.strs(),
+                                                   expected: try r.json(), actual: try r.json(), line: try r.optInt()))
+                }
+                input.report = report
+            }
+            return r.i == bytes.count ? input : nil
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// Aggregate's readings of the records it saw last time (`gongkai-aggregate --cache FILE`):
+/// FILE holds each record's reading (`InputCodec`), FILE.idx where each is, by a hash of
+/// the record's bytes salted with the aggregate build. A record whose bytes are unchanged
+/// is taken from there instead of being parsed. A cache that cannot be written is dropped
+/// (the next run parses everything): it never fails the run.
+public final class InputCache: @unchecked Sendable {
+    let path: String
+    let salt: String
+    let previous: PreviousOutput?
+    var out: FileWriter?
+    let index: OutputIndex
+    public private(set) var reused = 0
+    public private(set) var records = 0
+
+    public init(path: String, salt: String) {
+        self.path = path
+        self.salt = salt
+        previous = PreviousOutput(output: path, index: path + ".idx")
+        out = try? FileWriter(path: path + ".new")
+        index = OutputIndex(path: path + ".new.idx")
+    }
+
+    public func key(_ raw: [UInt8]) -> String { FastHash.hex(raw, salt: salt) }
+
+    /// The reading of a record seen in the previous run, with its encoding; nil if not seen.
+    public func input(for key: String) -> (input: Aggregator.Input, blob: [UInt8])? {
+        guard let blob = previous?.line(for: key), let input = InputCodec.decode(blob) else { return nil }
+        return (input, blob)
+    }
+
+    /// Keeps a reading for the next run (`blob` from `encode`), and counts it.
+    public func keep(key: String, blob: [UInt8]?, reused: Bool) {
+        records += 1
+        if reused { self.reused += 1 }
+        guard let blob, let out else { return }
+        out.write(bytes: blob)
+        out.write(bytes: [0x0A])
+        index.add(key: key, length: blob.count)
+    }
+
+    public static func encode(_ input: Aggregator.Input) -> [UInt8]? { InputCodec.encode(input) }
+
+    /// Moves this run's cache into place (or drops it when it could not be written).
+    public func finish() {
+        guard let out else { return }
+        do {
+            try out.close()
+            try index.save()
+            guard rename(path + ".new", path) == 0, rename(path + ".new.idx", path + ".idx") == 0 else {
+                throw StageFailure("cannot move the cache into place")
+            }
+        } catch {
+            unlink(path + ".new")
+            unlink(path + ".new.idx")
+            unlink(path + ".idx")  // the index no longer matches the cache
+            Stage.note("gongkai-aggregate", "could not write the cache '\(path)' (\(error)); the next run reads every record")
+        }
+    }
+}

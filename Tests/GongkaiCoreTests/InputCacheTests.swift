@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import GongkaiCore
+
+/// Aggregate's cache of what it read from each record: a reading taken from the cache
+/// is exactly the reading parsed from the record, and damaged bytes are never taken.
+@Suite struct InputCacheTests {
+    /// Readings of real reports (the seeds, the shared fixtures when present), generated
+    /// ones of every style, an error record and hand-made awkward ones.
+    static func inputs() throws -> [Aggregator.Input] {
+        var reports: [Report] = []
+        var dirs = [Fixtures.seeds]
+        if Fixtures.sharedAvailable { dirs.append(Fixtures.shared.appendingPathComponent("real")) }
+        for dir in dirs {
+            for name in try Fixtures.cases(in: dir) {
+                reports.append(extractReport(text: try Fixtures.text(dir.appendingPathComponent("\(name).txt")), path: "\(name).txt"))
+            }
+        }
+        var generator = Generator(seed: 99)
+        for s in generator.corpus(count: 40) { reports.append(extractReport(text: s.text, path: s.fileName, format: s.style.format)) }
+        var odd = Report(path: "奇怪/\"名字\".txt", sha256: nil, bytes: 0, sourceFormat: "html")
+        odd.values = ["apply.received.total": Quantity("12.50"), "review.total": Quantity?.none, "x.not.in.catalog": Quantity("-3")]
+        odd.alternatives = [Alternative(cells: ["a", "b"], readings: [[1, 2], [12, 0], []])]
+        odd.fingerprints = ["一": [1, 2, UInt32.max], "五": []]
+        odd.findings = [Finding(check: "balance", severity: .error, message: "不平衡\n", cells: ["a", "b"],
+                                expected: .object(["k": .array([.number("1.0"), .null, .string("\u{1}")])]), actual: .number("-0"), line: 7),
+                        Finding(check: "label_variant", severity: .info, message: "")]
+        odd.agency = ""
+        odd.year = -1
+        odd.periodStart = "2021-01-01"
+        reports.append(odd)
+        var inputs = reports.map { r -> Aggregator.Input in
+            var r = r
+            r.provenance = [:]  // aggregate never holds it
+            return Aggregator.Input(path: r.path, sha256: r.sha256, bytes: r.bytes, format: r.sourceFormat, encoding: nil,
+                                    status: r.status, reason: r.status == "report" ? "" : "见说明", report: r)
+        }
+        inputs.append(Aggregator.Input(path: "坏.pdf", sha256: nil, bytes: 9, format: "pdf", encoding: nil, status: "error",
+                                       reason: "tool_missing: 安装 poppler-utils", report: nil))
+        return inputs
+    }
+
+    static func same(_ a: Aggregator.Input, _ b: Aggregator.Input) -> Bool {
+        a.path == b.path && a.sha256 == b.sha256 && a.bytes == b.bytes && a.format == b.format && a.encoding == b.encoding
+            && a.status == b.status && a.reason == b.reason && a.report == b.report && a.aliases == nil && b.aliases == nil
+    }
+
+    @Test func aReadingComesBackExactly() throws {
+        let inputs = try Self.inputs()
+        #expect(inputs.count >= 47)
+        #expect(inputs.contains { ($0.report?.values.filled ?? 0) > 100 } && inputs.contains { !($0.report?.findings.isEmpty ?? true) })
+        for input in inputs {
+            let blob = try #require(InputCodec.encode(input))
+            let back = try #require(InputCodec.decode(blob), "\(input.path)")
+            #expect(Self.same(back, input), "\(input.path)")
+        }
+    }
+
+    @Test func damagedBytesAreNeverTakenForAReading() throws {
+        let input = try #require(try Self.inputs().first { ($0.report?.values.filled ?? 0) > 100 })
+        let blob = try #require(InputCodec.encode(input))
+        for cut in [0, 1, 33, blob.count / 2, blob.count - 1] { #expect(InputCodec.decode(Array(blob.prefix(cut))) == nil) }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var bad = blob
+            let i = Int.random(in: 0..<bad.count, using: &rng)
+            bad[i] ^= UInt8.random(in: 1...255, using: &rng)
+            #expect(InputCodec.decode(bad) == nil, "byte \(i) changed")
+        }
+        #expect(InputCodec.decode(blob + [0]) == nil)
+        // The alias table is not kept (aggregate reads it each time).
+        var aliases = input
+        aliases.aliases = Agencies(tsv: "甲\t乙\n")
+        #expect(InputCodec.encode(aliases) == nil)
+    }
+}
