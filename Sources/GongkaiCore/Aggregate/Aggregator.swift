@@ -100,15 +100,18 @@ public struct Aggregator {
         }
         reports.sort { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
         // Same content as another file: said on the report that was kept.
-        let byPath = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        // Reports by path, as positions (a dictionary of reports would copy each one).
+        var position: [String: Int] = [:]
+        position.reserveCapacity(reports.count)
+        for (k, r) in reports.enumerated() where position[r.path] == nil { position[r.path] = k }
         for i in inputs where i.status == "duplicate" {
             guard let firstPath = i.reason.components(separatedBy: "same content as ").last,
-                  let kept = byPath[firstPath] else { continue }
+                  let k = position[firstPath] else { continue }
+            let kept = reports[k]
             crossYear.append((kept, Finding(check: "duplicate_report", severity: .info,
                                             message: "\(i.path)与本报告内容完全相同（重复文件）", actual: .string(i.path))))
         }
-        let named = Dictionary(reports.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        let findings = findingRows(reports, extra: crossYear.map { (named[$0.0.path] ?? $0.0, $0.1) })
+        let findings = findingRows(reports, extra: crossYear.map { (position[$0.0.path].map { reports[$0] } ?? $0.0, $0.1) })
         // Each table's columns are kept for the data dictionary, which comes last.
         var columnsOnly: [Table] = []
         func send(_ t: Table) throws {
@@ -212,7 +215,8 @@ public struct Aggregator {
                 Aggregator.text(r.periodStart), Aggregator.text(r.periodEnd), Aggregator.text(r.published),
                 .int(r.sections.count), .int(r.findings.count),
             ]
-            for m in Catalog.metrics { row.append(r.values[m.id].flatMap { $0?.json } ?? .null) }
+            row.reserveCapacity(row.count + Catalog.metrics.count)
+            for k in Catalog.metrics.indices { row.append(r.values[index: k].flatMap { $0?.json } ?? .null) }
             return row
         }
         var table = Table(name: "reports", title: "各报告全部数值 (reports)",
@@ -290,7 +294,7 @@ public struct Aggregator {
         let statuses = ["report", "not_a_report", "duplicate", "error", "aliases"]
         facts.append(("files", "输入文件", .int(inputs.count)))
         for s in statuses {
-            facts.append(("files_\(s)", "其中 \(s)", .int(inputs.filter { $0.status == s }.count)))
+            facts.append(("files_\(s)", "其中 \(s)", .int(inputs.reduce(0) { $0 + ($1.status == s ? 1 : 0) })))
         }
         let agencies = Set(reports.compactMap(\.agency))
         facts.append(("agencies", "机关数", .int(agencies.count)))
@@ -298,15 +302,15 @@ public struct Aggregator {
         facts.append(("years", "年度", .string(years.map(String.init).joined(separator: ", "))))
         facts.append(("reports", "报告份数", .int(reports.count)))
         for f in ["2019", "2021"] {
-            facts.append(("format_active_\(f)", "第二部分\(f)年版", .int(reports.filter { $0.activeFormat == f }.count)))
+            facts.append(("format_active_\(f)", "第二部分\(f)年版", .int(reports.reduce(0) { $0 + ($1.activeFormat == f ? 1 : 0) })))
         }
-        facts.append(("format_active_none", "第二部分无表", .int(reports.filter { $0.activeFormat == nil }.count)))
+        facts.append(("format_active_none", "第二部分无表", .int(reports.reduce(0) { $0 + ($1.activeFormat == nil ? 1 : 0) })))
         for f in ["2019", "2021"] {
-            facts.append(("format_apply_\(f)", "第三部分\(f)年版", .int(reports.filter { $0.applyFormat == f }.count)))
+            facts.append(("format_apply_\(f)", "第三部分\(f)年版", .int(reports.reduce(0) { $0 + ($1.applyFormat == f ? 1 : 0) })))
         }
-        facts.append(("format_apply_none", "第三部分无表", .int(reports.filter { $0.applyFormat == nil }.count)))
+        facts.append(("format_apply_none", "第三部分无表", .int(reports.reduce(0) { $0 + ($1.applyFormat == nil ? 1 : 0) })))
         for s in Severity.allCases {
-            facts.append(("findings_\(s.rawValue)", "问题（\(s.rawValue)）", .int(findings.filter { $0.finding.severity == s }.count)))
+            facts.append(("findings_\(s.rawValue)", "问题（\(s.rawValue)）", .int(findings.reduce(0) { $0 + ($1.finding.severity == s ? 1 : 0) })))
         }
         return Table(name: "summary", title: "概况 (summary)", description: "What was read, in figures.",
                      columns: [.init("key", "项目 id", definition: "项目的机器名（files、files_error、agencies、years、format_apply_2021…）"),
