@@ -105,7 +105,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     }
     writer.flush()
     try reuse.index?.save()
-    if reuse.previous != nil {
+    if reuse.previous != nil, reuse.keyed > 0 {
         Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' year-over-year records unchanged since the previous run")
     }
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")

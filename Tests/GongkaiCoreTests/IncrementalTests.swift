@@ -236,3 +236,55 @@ import Testing
         #expect(try run().reused == lines)
     }
 }
+
+/// Lines copied from a previous output land exactly where they belong among lines written.
+@Suite struct CopyLinesTests {
+    @Test func theIndexSaysWhichLinesAreErrorRecords() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("out.ndjson").path
+        try Data("{\"a\":1}\n{\"error\":{}}\n{\"c\":3}\n".utf8).write(to: URL(fileURLWithPath: output))
+        let index = OutputIndex(path: output + ".idx")
+        index.add(key: "k1", length: 7, error: false)
+        index.add(key: "k2", length: 12, error: true)
+        index.add(key: "k3", length: 7)  // as an older index wrote it
+        try index.save()
+        let previous = try #require(PreviousOutput(output: output, index: output + ".idx"))
+        #expect(previous.entry(for: "k1")?.error == false && previous.entry(for: "k2")?.error == true)
+        #expect(previous.entry(for: "k3")?.error == nil && previous.line(for: "k3") == Array("{\"c\":3}".utf8))
+        #expect(previous.entry(for: "k2")?.offset == 8 && previous.entry(for: "k2")?.length == 12)
+    }
+
+    @Test func copiedAndWrittenLinesKeepTheirOrder() throws {
+        for slow in [false, true] {
+            let dir = try EndToEndTests.tempDir()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let source = dir.appendingPathComponent("previous")
+            let lines = (0..<300).map { "{\"n\":\($0),\"text\":\"第\($0)行\(String(repeating: "字", count: $0 % 97))\"}" }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: source)
+            var offsets: [Int] = []
+            var at = 0
+            for l in lines { offsets.append(at); at += l.utf8.count + 1 }
+            let target = dir.appendingPathComponent("out")
+            let out = open(target.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let src = open(source.path, O_RDONLY)
+            defer { close(src) }
+            let writer = OutputWriter(fd: out)
+            writer.copyUnsupported = slow  // the pread path, as for a pipe
+            var expected = ""
+            // Runs of copied lines (some adjacent, some not), new lines between, a copy last.
+            for i in 0..<300 where i % 7 != 3 {
+                if i % 11 == 0 {
+                    writer.writeLine(Array("new \(i)".utf8))
+                    expected += "new \(i)\n"
+                }
+                let k = i % 5 == 0 ? 299 - i : i
+                writer.copyLines(from: src, offset: offsets[k], length: lines[k].utf8.count + 1)
+                expected += lines[k] + "\n"
+            }
+            writer.flush()
+            close(out)
+            #expect(try String(contentsOf: target, encoding: .utf8) == expected, "slow path: \(slow)")
+        }
+    }
+}

@@ -47,9 +47,11 @@ public enum FastHash {
 /// is copied instead of computed again. That is the nightly re-run: unchanged
 /// documents cost a hash and a copy.
 public final class PreviousOutput {
-    struct Entry {
-        var offset: Int
-        var length: Int
+    public struct Entry: Sendable {
+        public var offset: Int
+        public var length: Int
+        /// Whether the line is an error record, when the index says (older indexes do not).
+        public var error: Bool?
     }
 
     let fd: Int32
@@ -67,8 +69,8 @@ public final class PreviousOutput {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: "\t")
             // Checked without adding: a damaged index must not overflow.
-            guard f.count == 3, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o <= size, l <= size - o else { continue }
-            entries[String(f[0])] = Entry(offset: o, length: l)
+            guard f.count == 3 || f.count == 4, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o <= size, l <= size - o else { continue }
+            entries[String(f[0])] = Entry(offset: o, length: l, error: f.count == 4 ? f[3] == "e" : nil)
             end = max(end, o + l + 1)
         }
         // The index lists every line of the output it was written with: an output of
@@ -79,6 +81,9 @@ public final class PreviousOutput {
     deinit { close(fd) }
 
     public var count: Int { entries.count }
+
+    /// Where the previous output line for `key` is, or nil.
+    public func entry(for key: String) -> Entry? { entries[key] }
 
     /// The previous output line for `key` (without its newline), or nil.
     public func line(for key: String) -> [UInt8]? {
@@ -97,9 +102,11 @@ public final class OutputIndex {
 
     public init(path: String) { self.path = path }
 
-    /// Records that the output line for `key` starts at the current offset.
-    public func add(key: String, length: Int) {
-        text.append(contentsOf: Array("\(key)\t\(offset)\t\(length)\n".utf8))
+    /// Records that the output line for `key` starts at the current offset; `error`: it is
+    /// an error record (said in the index, so a re-run need not read the line to know).
+    public func add(key: String, length: Int, error: Bool? = nil) {
+        let flag = error.map { $0 ? "\te" : "\t-" } ?? ""
+        text.append(contentsOf: Array("\(key)\t\(offset)\t\(length)\(flag)\n".utf8))
         offset += length + 1
     }
 

@@ -114,13 +114,66 @@ public final class OutputWriter {
         buffer.reserveCapacity(OutputWriter.flushSize * 2)
     }
 
+    /// Lines to copy from another file (with their newlines), waiting: the buffer is empty
+    /// while they wait, and anything written next goes after them.
+    var pendingCopy: (fd: Int32, offset: Int, length: Int)?
+    /// copy_file_range failed once (not a regular file, another file system): pread and write.
+    var copyUnsupported = false
+
+    /// Writes `length` bytes of `fd` from `offset` (whole lines with their newlines): in the
+    /// kernel when it can (copy_file_range), consecutive ranges in one call.
+    public func copyLines(from fd: Int32, offset: Int, length: Int) {
+        if let p = pendingCopy, p.fd == fd, p.offset + p.length == offset {
+            pendingCopy!.length += length
+            return
+        }
+        flush()
+        pendingCopy = (fd, offset, length)
+    }
+
+    typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+    nonisolated(unsafe) static let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
+
+    func flushCopy() {
+        guard let p = pendingCopy else { return }
+        pendingCopy = nil
+        var offset = Int64(p.offset)
+        var left = p.length
+        if !copyUnsupported, let copy = OutputWriter.copyFileRange {
+            while left > 0 {
+                let n = copy(p.fd, &offset, fd, nil, left, 0)
+                if n > 0 { left -= n; continue }
+                if n < 0 && errno == EINTR { continue }
+                copyUnsupported = true  // 0 (short source) or an error: the slow way for the rest
+                break
+            }
+        }
+        var chunk = [UInt8](repeating: 0, count: Swift.min(left, 1 << 20))
+        while left > 0 {
+            let want = Swift.min(left, chunk.count)
+            let n = chunk.withUnsafeMutableBytes { pread(p.fd, $0.baseAddress, want, off_t(offset)) }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                let message = "gongkai: cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")\n"
+                _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+                exit(1)
+            }
+            buffer.append(contentsOf: chunk[0..<n])
+            writeBuffer()
+            offset += Int64(n)
+            left -= n
+        }
+    }
+
     public func write(_ bytes: [UInt8]) {
+        if pendingCopy != nil { flushCopy() }
         buffer.append(contentsOf: bytes)
         if buffer.count >= OutputWriter.flushSize { flush() }
     }
 
     /// Writes one record line: the JSON and a newline.
     public func writeRecord(_ value: JSON) {
+        if pendingCopy != nil { flushCopy() }
         value.write(to: &buffer)
         buffer.append(0x0A)
         if buffer.count >= OutputWriter.flushSize { flush() }
@@ -128,12 +181,18 @@ public final class OutputWriter {
 
     /// Writes one pre-serialized line and its newline.
     public func writeLine(_ bytes: [UInt8]) {
+        if pendingCopy != nil { flushCopy() }
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
         if buffer.count >= OutputWriter.flushSize { flush() }
     }
 
     public func flush() {
+        flushCopy()
+        writeBuffer()
+    }
+
+    func writeBuffer() {
         var offset = 0
         buffer.withUnsafeBufferPointer { p in
             while offset < p.count {

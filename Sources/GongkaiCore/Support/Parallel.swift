@@ -84,6 +84,8 @@ public struct RecordStream {
         var key: String
         var reused: Bool
         var problem: String?
+        /// A line of the previous output to copy as it is (its bytes not read).
+        var span: PreviousOutput.Entry?
     }
 
     /// - Parameter transform: pure and thread-safe. It throws `RecordProblem` for a record it
@@ -100,8 +102,14 @@ public struct RecordStream {
             let version = self.version
             let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
                 let key = keyed ? FastHash.hex(item.raw, salt: version) : ""
-                if let previous, let line = previous.line(for: key) {
-                    return .success(Item(bytes: line, isError: JSON.rawMayHaveError(line) && JSON.rawHasError(line), key: key, reused: true))
+                if let previous, let entry = previous.entry(for: key) {
+                    // The index says whether it is an error record: copied without being read.
+                    if let error = entry.error {
+                        return .success(Item(bytes: nil, isError: error, key: key, reused: true, span: entry))
+                    }
+                    if let line = previous.line(for: key) {
+                        return .success(Item(bytes: line, isError: JSON.rawMayHaveError(line) && JSON.rawHasError(line), key: key, reused: true))
+                    }
                 }
                 func replaced(_ json: JSON, _ problem: String) -> Result<Item, NDJSONError> {
                     var bytes: [UInt8] = []
@@ -138,9 +146,14 @@ public struct RecordStream {
                 case .failure(let e): throw e
                 case .success(let out):
                     recordsIn += 1
-                    let bytes = out.bytes ?? item.raw
-                    writer.writeLine(bytes)
-                    index?.add(key: out.key, length: bytes.count)
+                    if let span = out.span, let previous {
+                        writer.copyLines(from: previous.fd, offset: span.offset, length: span.length + 1)
+                        index?.add(key: out.key, length: span.length, error: out.isError)
+                    } else {
+                        let bytes = out.bytes ?? item.raw
+                        writer.writeLine(bytes)
+                        index?.add(key: out.key, length: bytes.count, error: out.isError)
+                    }
                     if out.isError { errorRecords += 1 }
                     if out.reused { reused += 1 }
                     if let problem = out.problem {
