@@ -77,8 +77,13 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous",
                              settledBefore: settledBefore)
         }
         for m in made {
-            writer.writeLine(m.line)
-            index?.add(key: m.key, length: m.line.count)
+            if let span = m.span, let previous {
+                writer.copyLines(from: previous.fd, offset: span.offset, length: span.length + 1)
+                index?.add(key: m.key, length: span.length, error: false)
+            } else {
+                writer.writeLine(m.line)
+                index?.add(key: m.key, length: m.line.count, error: m.flagged)
+            }
             if m.reused { reused += 1 }
             if m.isError { errors += 1 }
             guard let doc = m.doc else { continue }

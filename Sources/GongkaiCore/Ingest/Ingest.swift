@@ -189,6 +189,11 @@ public struct Ingester: Sendable {
         public var reused: Bool
         /// An error record (counted for the exit code).
         public var isError: Bool
+        /// A record of the previous output to copy as it is, without reading it (`line` is empty).
+        public var span: PreviousOutput.Entry? = nil
+        /// What this run's index says of it: true when it has an error or notes to show
+        /// (a re-run reads it again to show them), false when it can be copied unread.
+        public var flagged: Bool { doc.map { $0.error != nil || !$0.notes.isEmpty } ?? isError }
     }
 
     /// The record of `entry`: copied from `previous` when its file has not changed since
@@ -196,6 +201,10 @@ public struct Ingester: Sendable {
     /// (none for a file changed at or after `settledBefore`).
     public func record(for entry: Entry, previous: PreviousOutput?, keyed: Bool, salt: String, settledBefore: Int64 = .max) -> Record {
         let key = keyed ? Ingester.cacheKey(entry, salt: salt, settledBefore: settledBefore) : nil
+        // The index says it has neither error nor notes: copied without being read.
+        if let key, let e = previous?.entry(for: key), e.error == false {
+            return Record(line: [], doc: nil, key: key, reused: true, isError: false, span: e)
+        }
         if let key, let line = previous?.line(for: key) {
             // A copied record is parsed again only to show its problem or notes.
             let doc = JSON.rawMayHaveError(line) || JSON.rawHas(line, member: "notes")

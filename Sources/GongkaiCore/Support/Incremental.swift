@@ -54,7 +54,8 @@ public final class PreviousOutput {
         public var error: Bool?
     }
 
-    let fd: Int32
+    /// The previous output, open for reading (lines are copied from it).
+    public let fd: Int32
     var entries: [String: Entry] = [:]
 
     /// Nil when either file is missing or unreadable: the stage then computes everything.
