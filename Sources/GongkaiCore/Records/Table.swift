@@ -216,7 +216,7 @@ public struct Table: Equatable, Sendable {
         }
         if let reuse, let groups = groupKeys, !groups.isEmpty, groups.first?.rows.lowerBound == 0,
            groups.last?.rows.upperBound == rowCount, zip(groups, groups.dropFirst()).allSatisfy({ $0.rows.upperBound == $1.rows.lowerBound }) {
-            writeGroups(groups, chunk: chunk, reuse: reuse, emit)
+            writeGroups(groups, chunk: chunk, reuse: reuse, writer: writer)
             return
         }
         var first = true
@@ -241,7 +241,7 @@ public struct Table: Equatable, Sendable {
     /// `write` for a table with `groupKeys`: the same records (one group to a record, a
     /// group of more than `chunk` rows in pieces), each group's record copied when its key
     /// (with whether more records follow) is in the previous output.
-    func writeGroups(_ groups: [GroupKey], chunk: Int, reuse: RecordReuse, _ emit: ([UInt8], String?) -> Void) {
+    func writeGroups(_ groups: [GroupKey], chunk: Int, reuse: RecordReuse, writer: OutputWriter) {
         var units: [(rows: Range<Int>, key: String?)] = []
         for g in groups {
             if g.rows.count <= chunk {
@@ -255,20 +255,20 @@ public struct Table: Equatable, Sendable {
         var next = 0
         while next < units.count {
             // A batch of records: up to 8 × chunk rows to make, or 512 records.
-            var batch: [(index: Int, key: String?, line: [UInt8]?)] = []
+            var batch: [(index: Int, key: String?, copy: PreviousOutput.Entry?)] = []
             var toMake = 0
             while next < units.count, toMake < 8 * chunk, batch.count < 512 {
                 let u = units[next]
                 let continued = next < units.count - 1
                 let key = next == 0 ? nil : u.key.map { FastHash.hex(Array("\(name)\t\(continued)\t\($0)".utf8), salt: reuse.salt) }
-                let copied = key.flatMap { reuse.previous?.line(for: $0) }
-                if copied != nil { reuse.reused += 1 } else { toMake += u.rows.count }
+                let copy = key.flatMap { reuse.previous?.entry(for: $0) }
+                if copy != nil { reuse.reused += 1 } else { toMake += u.rows.count }
                 if key != nil { reuse.keyed += 1 }
-                batch.append((next, key, copied))
+                batch.append((next, key, copy))
                 next += 1
             }
             let made = Parallel.map(batch) { b -> [UInt8] in
-                if let line = b.line { return line }
+                if b.copy != nil { return [] }
                 let u = units[b.index]
                 let rows = u.rows.map(row(at:))
                 let continued = b.index < units.count - 1
@@ -277,7 +277,16 @@ public struct Table: Equatable, Sendable {
                     .write(to: &bytes)
                 return bytes
             }
-            for (b, line) in zip(batch, made) { emit(line, b.key) }
+            for (b, line) in zip(batch, made) {
+                if let copy = b.copy, let previous = reuse.previous {
+                    // The same bytes as last time, copied in the kernel.
+                    writer.copyLines(from: previous.fd, offset: copy.offset, length: copy.length + 1)
+                    reuse.index?.add(key: b.key ?? "-", length: copy.length)
+                } else {
+                    writer.writeLine(line)
+                    reuse.index?.add(key: b.key ?? "-", length: line.count)
+                }
+            }
         }
     }
 
