@@ -44,7 +44,13 @@ enum Compare {
             guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
             byKey["\(agency)\u{1F}\(year)", default: []].append(r)
         }
-        // Entries made on both cores: indicators and regions are worked out per report.
+        // Each agency's region and kind worked out once (an agency has a report a year).
+        let names = Array(Set(byKey.values.map { $0[0].agency! })).sorted(by: JSON.utf8Less)
+        let split = Dictionary(uniqueKeysWithValues: zip(names, Parallel.map(names) { name -> (String, String) in
+            let (region, kind) = Region.split(name)
+            return (region, Region.kindKey(kind))
+        }))
+        // Entries made on both cores: indicators are worked out per report.
         let out = Parallel.map(byKey.keys.sorted(by: JSON.utf8Less)) { key -> Entry in
             let candidates = byKey[key]!
             let r = candidates.min { a, b in
@@ -54,8 +60,8 @@ enum Compare {
                 if fa != fb { return fa > fb }
                 return JSON.utf8Less(a.path, b.path)
             }!
-            let (region, kind) = Region.split(r.agency!)
-            return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: Region.kindKey(kind),
+            let (region, kind) = split[r.agency!] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
+            return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
                          values: Indicators.values(r), errors: errors[r.path] ?? 0)
         }
         return out.sorted(by: order)
