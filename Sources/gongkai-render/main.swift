@@ -94,6 +94,8 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         /// The previous run's drawing of this record, when its bytes were seen then (not parsed).
         var cached: RenderCache.Entry?
         var table: Result<Table, NDJSONError>?
+        /// A continuation record's rows as CSV lines, made with the parsing.
+        var csv: [UInt8]?
     }
     // Records read a few at a time and parsed on both cores, then taken in order.
     var ready: [Item] = []
@@ -102,7 +104,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         if next == ready.count {
             var lines: [(line: Int, raw: [UInt8])] = []
             var bytes = 0
-            while lines.count < 8, bytes < 32 << 20, let line = try reader.nextLine() {
+            while lines.count < 64, bytes < 32 << 20, let line = try reader.nextLine() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 lines.append((reader.lineNumber, line))
                 bytes += line.count
@@ -112,7 +114,9 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
                 if let key, let entry = cache.entry(key) {
                     return Item(line: item.line, raw: item.raw, key: key, cached: entry, table: nil)
                 }
-                return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: parseTable(item.raw, line: item.line))
+                let table = parseTable(item.raw, line: item.line)
+                let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
+                return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: table, csv: csv)
             }
             next = 0
             if ready.isEmpty { return nil }
@@ -141,7 +145,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         let table = try (item.table ?? parseTable(item.raw, line: line)).get()
         if table.continuation {
             if let s = stream {
-                try s.add(table.rows, key: item.key)
+                try s.add(table.rows, key: item.key, csvLines: item.csv)
                 if !table.continued { try end(s) }
             } else if var g = gathering, g.name == table.name {
                 g.rows += table.rows

@@ -142,6 +142,13 @@ public struct Renderer {
 
     /// A CSV row's bytes (cells as `csvCell` writes them), appended without making strings
     /// for the cells that need no change, which are most.
+    /// Rows as CSV lines (a row's CSV does not depend on its table: made on any thread).
+    public static func csvLines<C: Collection>(_ rows: C) -> [UInt8] where C.Element == [JSON] {
+        var out: [UInt8] = []
+        for row in rows { appendCSVRow(row, to: &out) }
+        return out
+    }
+
     static func appendCSVRow(_ row: [JSON], to out: inout [UInt8]) {
         for (i, v) in row.enumerated() {
             if i > 0 { out.append(0x2C) }
@@ -631,15 +638,16 @@ public final class TableStream {
     func group(_ row: [JSON]) -> String { Renderer.cellText(row[safe: groupColumn ?? 0] ?? .null) }
 
     /// Adds the rows of a continuation record; `key` (from the cache) lets the next run reuse them.
-    public func add(_ more: [[JSON]], key: String? = nil) throws {
+    /// `csvLines`: the rows as CSV lines (`Renderer.csvLines`), when made already.
+    public func add(_ more: [[JSON]], key: String? = nil, csvLines: [UInt8]? = nil) throws {
         guard groupColumn != nil, let first = more.first else {
-            try addRows(more)
+            try addRows(more, csvLines: csvLines)
             return
         }
         try settle(nextFirst: group(first))
         let startsGroup = group(first) != groupValue
         let csvStart = csv.position
-        try addRows(more)
+        try addRows(more, csvLines: csvLines)
         if let key, cache != nil, startsGroup {
             open = Candidate(key: key, first: group(first), last: group(more[more.count - 1]), csv: csvStart..<csv.position,
                              rows: more.count, sections: (groupIndex - sectionCount(more) + 1)...groupIndex)
@@ -709,15 +717,13 @@ public final class TableStream {
         return n == span.length ? buffer : nil
     }
 
-    func addRows(_ more: [[JSON]]) throws {
-        // The CSV lines of a chunk made on both cores, written in order.
-        let slices = stride(from: 0, to: more.count, by: 500).map { more[$0..<min($0 + 500, more.count)] }
-        for bytes in Parallel.map(slices, { slice -> [UInt8] in
-            var out: [UInt8] = []
-            for row in slice { Renderer.appendCSVRow(row, to: &out) }
-            return out
-        }) {
-            csv.write(bytes: bytes)
+    func addRows(_ more: [[JSON]], csvLines: [UInt8]? = nil) throws {
+        if let csvLines {
+            csv.write(bytes: csvLines)
+        } else {
+            // The CSV lines of a chunk made on both cores, written in order.
+            let slices = stride(from: 0, to: more.count, by: 500).map { more[$0..<min($0 + 500, more.count)] }
+            for bytes in Parallel.map(slices, { Renderer.csvLines($0) }) { csv.write(bytes: bytes) }
         }
         for row in more {
             if groupColumn != nil {
@@ -747,12 +753,18 @@ public final class TableStream {
     func writePending() throws {
         guard let grouping = table.grouping, !pending.isEmpty else { return }
         let table = self.table
-        let done = Parallel.map(pending) { p -> (charts: [Renderer.ChartFile], text: String) in
+        let dir = self.dir
+        // Each section's charts are written by the core that drew them (files of their own).
+        let done = Parallel.map(pending) { p -> (charts: [Renderer.ChartFile], text: String, failure: Error?) in
             let drawn = Renderer.sectionCharts(table, value: p.value, rows: p.rows)
-            return (drawn, Renderer.section(table, grouping: grouping, value: p.value, rows: p.rows, charts: drawn))
+            var failure: Error?
+            for c in drawn where failure == nil {
+                do { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") } catch { failure = error }
+            }
+            return (drawn, Renderer.section(table, grouping: grouping, value: p.value, rows: p.rows, charts: drawn), failure)
         }
-        for (k, (drawn, text)) in done.enumerated() {
-            for c in drawn { try Renderer.writeAtomically(c.svg, to: "\(dir)/\(c.file)") }
+        for (k, (drawn, text, failure)) in done.enumerated() {
+            if let failure { throw failure }
             let files = drawn.map { Renderer.ChartFile(file: $0.file, title: $0.title, group: $0.group, svg: "") }
             charts += files
             if sections > 0 { md.write("\n") }
