@@ -136,31 +136,30 @@ extension JSON {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copied whole, up to the first byte that does.
+        // Runs of bytes that need no escape are copied whole; only the others one by one.
         var s = s
-        let done: Int = s.withUTF8 { p in
+        s.withUTF8 { p in
+            var run = 0
             var i = 0
             while i < p.count {
                 let b = p[i]
-                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F { break }
+                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i]))
+                    switch b {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+                    case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                    case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                    case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                    default:
+                        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                        out.append(JSONBytes.hex[Int(b >> 4)])
+                        out.append(JSONBytes.hex[Int(b & 0xF)])
+                    }
+                    run = i + 1
+                }
                 i += 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<i]))
-            return i
-        }
-        for byte in s.utf8.dropFirst(done) {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0x00..<0x20, 0x7F:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(JSONBytes.hex[Int(byte >> 4)])
-                out.append(JSONBytes.hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<p.count]))
         }
         out.append(UInt8(ascii: "\""))
     }
