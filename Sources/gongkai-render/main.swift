@@ -104,7 +104,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         if next == ready.count {
             var lines: [(line: Int, raw: [UInt8])] = []
             var bytes = 0
-            while lines.count < 64, bytes < 32 << 20, let line = try reader.nextLine() {
+            while lines.count < 64, bytes < 12 << 20, let line = try reader.nextLine() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 lines.append((reader.lineNumber, line))
                 bytes += line.count
