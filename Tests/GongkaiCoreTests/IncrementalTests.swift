@@ -164,16 +164,21 @@ import Testing
 /// Aggregate copies each agency's year-over-year record when nothing it is made from
 /// changed; the tables are exactly those of a run without the previous output.
 @Suite(.serialized) struct AggregateReuseTests {
-    @Test func unchangedAgenciesAreCopiedAndTheTablesEqualAFreshRun() throws {
-        let dir = try EndToEndTests.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// `count` generated reports through ingest, normalize and extract: the reports file.
+    static func syntheticReports(count: Int, seed: Int, in dir: URL) throws -> URL {
         let corpus = dir.appendingPathComponent("corpus")
-        let synth = try EndToEndTests.run("gongkai-synth", ["--out", corpus.path, "--count", "80", "--seed", "7"])
+        let synth = try EndToEndTests.run("gongkai-synth", ["--out", corpus.path, "--count", "\(count)", "--seed", "\(seed)"])
         #expect(synth.status == 0, "\(synth.stderr)")
         let work = dir.appendingPathComponent("work")
         _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false)
-        let reports = work.appendingPathComponent("reports.ndjson")
-        let tables = work.appendingPathComponent("tables.ndjson")
+        return work.appendingPathComponent("reports.ndjson")
+    }
+
+    @Test func unchangedAgenciesAreCopiedAndTheTablesEqualAFreshRun() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try Self.syntheticReports(count: 80, seed: 7, in: dir)
+        let tables = dir.appendingPathComponent("work/tables.ndjson")
 
         let first = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: false)
         #expect(first.status == 0 && !first.stderr.contains("unchanged"), "\(first.stderr)")
@@ -201,13 +206,8 @@ import Testing
     @Test func recordsReadBeforeAreTakenFromTheCacheAndTheTablesEqualAFreshRun() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let corpus = dir.appendingPathComponent("corpus")
-        let synth = try EndToEndTests.run("gongkai-synth", ["--out", corpus.path, "--count", "60", "--seed", "11"])
-        #expect(synth.status == 0, "\(synth.stderr)")
-        let work = dir.appendingPathComponent("work")
-        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false)
-        let reports = work.appendingPathComponent("reports.ndjson")
-        let cache = work.appendingPathComponent("aggregate.cache").path
+        let reports = try Self.syntheticReports(count: 60, seed: 11, in: dir)
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
         func run() throws -> (tables: Data, reused: Int?) {
             let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
             #expect(r.status == 0, "\(r.stderr)")

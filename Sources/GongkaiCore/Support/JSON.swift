@@ -295,47 +295,36 @@ struct JSONParser {
     }
 
     mutating func parseObject(depth: Int) throws -> JSON {
-        index += 1
         // Members gathered first, then put in a table made at its size (no regrowing);
         // a repeated key keeps its last value.
         var members: [(String, JSON)] = []
-        func object() -> JSON {
-            var object = [String: JSON](minimumCapacity: members.count)
-            for (k, v) in members { object[k] = v }
-            return .object(object)
-        }
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return object() }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key string") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
-            skipWhitespace()
-            if depth == 0 && !skipKeys.isEmpty && skipKeys.contains(key) {
-                try skipValue(depth: depth + 1)
-            } else if depth == 0 && !listKeys.isEmpty && listKeys.contains(key), index < bytes.count, bytes[index] == UInt8(ascii: "{") {
-                members.append((key, try parseMemberList(depth: depth + 1)))
+        try forEachMember { p, key in
+            if depth == 0 && !p.skipKeys.isEmpty && p.skipKeys.contains(key) {
+                try p.skipValue(depth: depth + 1)
+            } else if depth == 0 && !p.listKeys.isEmpty && p.listKeys.contains(key), p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "{") {
+                members.append((key, try p.parseMemberList(depth: depth + 1)))
             } else {
-                members.append((key, try parseValue(depth: depth + 1)))
+                members.append((key, try p.parseValue(depth: depth + 1)))
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return object() }
-            throw error("expected ',' or '}'")
         }
+        var object = [String: JSON](minimumCapacity: members.count)
+        for (k, v) in members { object[k] = v }
+        return .object(object)
     }
 
     /// An object as its members in the order written (see `JSON.parse(_:skipping:listing:)`).
     mutating func parseMemberList(depth: Int) throws -> JSON {
         guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
-        index += 1
         var members: [JSON.Member] = []
+        try forEachMember { p, key in members.append(JSON.Member(key, try p.parseValue(depth: depth + 1))) }
+        return .ordered(members)
+    }
+
+    /// Reads an object from its `{` to its `}`, handing each key to `member`, which reads the value.
+    mutating func forEachMember(_ member: (inout JSONParser, String) throws -> Void) throws {
+        index += 1
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .ordered(members) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key string") }
@@ -344,11 +333,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members.append(JSON.Member(key, try parseValue(depth: depth + 1)))
+            try member(&self, key)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .ordered(members) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return }
             throw error("expected ',' or '}'")
         }
     }
