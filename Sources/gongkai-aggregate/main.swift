@@ -22,10 +22,10 @@ options:
                    instead of parsing it again
   -h, --help       show this help
 
-With --previous, each agency's record of the year-over-year table is copied from the
-previous output when everything it is made from (the agency's names, years, formats
-and values) is unchanged and the same aggregate build made it; everything else is
-made again. (The tables are the same as without it.)
+With --previous, each agency's record of the year-over-year table and of the table of
+every report is copied from the previous output when everything it is made from (the
+agency's names, years, files, formats and values) is unchanged and the same aggregate
+build made it; everything else is made again. (The tables are the same as without it.)
 
 A damaged input line (cut short, not JSON, an unknown schema) is taken as an error
 record in its place, named on stderr, and listed in the inventory.
@@ -106,7 +106,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     writer.flush()
     try reuse.index?.save()
     if reuse.previous != nil, reuse.keyed > 0 {
-        Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' year-over-year records unchanged since the previous run")
+        Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' records (year-over-year, every report) unchanged since the previous run")
     }
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")
     return errors > 0 ? .finishedWithErrors : .ok

@@ -73,6 +73,32 @@ import Testing
         #expect(try String(contentsOf: url, encoding: .utf8) == Self.lines([Self.grouped(agencies: 300, big: 150)]))
     }
 
+    @Test func aTableWithGroupKeysTravelsOneGroupToARecordWrittenOrNot() throws {
+        var t = StreamTests.bigTable(rows: 2600)
+        let rows = t.rows
+        t.rows = []
+        t.rowSource = Table.RowSource(count: rows.count) { rows[$0] }
+        // Groups of 7, 2100 (more than a record holds) and the rest.
+        t.groupKeys = [Table.GroupKey(rows: 0..<7, key: "a"), Table.GroupKey(rows: 7..<2107, key: "b"),
+                       Table.GroupKey(rows: 2107..<2600, key: "c")]
+        var records: [JSON] = []
+        t.records { records.append($0) }
+        #expect(records.map { $0["rows"]?.arrayValue?.count ?? -1 } == [7, 2000, 100, 493])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-keyed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let writer = OutputWriter(fd: fd)
+        t.write(to: writer)
+        writer.flush()
+        close(fd)
+        #expect(try String(contentsOf: url, encoding: .utf8) == records.map { $0.serialized + "\n" }.joined())
+        // Keys that do not cover the rows in order are not used: the table is cut as usual.
+        t.groupKeys = [Table.GroupKey(rows: 0..<7, key: "a")]
+        var plain: [JSON] = []
+        t.records { plain.append($0) }
+        #expect(plain.map { $0["rows"]?.arrayValue?.count ?? -1 } == [2000, 600])
+    }
+
     @Test func unchangedRecordsAreReusedAndTheFilesAreAFreshRendersFiles() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

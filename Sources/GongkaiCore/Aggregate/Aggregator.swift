@@ -223,6 +223,33 @@ public struct Aggregator {
                           description: "One row per report with every cell of the three standard tables, by metric id. A blank cell is empty, never 0; a table the report does not have leaves its columns empty.",
                           columns: columns, rows: [])
         table.rowSource = source
+        // One record per agency (its reports are together), keyed by everything its rows are
+        // made from: a re-run copies the records of agencies whose reports did not change.
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for i in reports.indices.dropFirst() where reports[i].agency != reports[start].agency {
+            ranges.append(start..<i)
+            start = i
+        }
+        if !reports.isEmpty { ranges.append(start..<reports.count) }
+        let keys = Parallel.map(ranges) { range -> String in
+            var k = ContentKey()
+            for r in reports[range] {
+                k.add(r.agency)
+                k.add(r.year)
+                k.add(r.path)
+                k.add(r.activeFormat)
+                k.add(r.applyFormat)
+                k.add(r.periodStart)
+                k.add(r.periodEnd)
+                k.add(r.published)
+                k.add(r.sections.count)
+                k.add(r.findings.count)
+                k.add(r.values)
+            }
+            return k.hex
+        }
+        table.groupKeys = zip(ranges, keys).map { Table.GroupKey(rows: $0.0, key: $0.1) }
         return table
     }
 

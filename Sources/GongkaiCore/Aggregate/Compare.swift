@@ -359,34 +359,18 @@ enum Compare {
     /// Everything the year-over-year rows of `series` are made from, hashed: names,
     /// years, table formats, every indicator and every cell.
     static func seriesKey(_ series: [Entry]) -> String {
-        var b: [UInt8] = []
-        func add(_ s: String?) {
-            guard let s else { b.append(0); return }
-            b.append(1)
-            withUnsafeBytes(of: Int64(s.utf8.count).littleEndian) { b += $0 }
-            b += s.utf8
-        }
-        func add(_ q: Quantity??) {
-            switch q {
-            case nil: b.append(0)
-            case .some(nil): b.append(1)
-            case .some(.some(let q)):
-                b.append(2)
-                withUnsafeBytes(of: q.mantissa.littleEndian) { b += $0 }
-                withUnsafeBytes(of: Int64(q.scale).littleEndian) { b += $0 }
-            }
-        }
+        var k = ContentKey()
         for e in series {
-            add(e.region)
-            add(e.agency)
-            add(e.kind)
-            add(String(e.year))
-            add(e.report.applyFormat)
-            add(e.report.activeFormat)
-            for i in Indicators.all { add(e.values[i.id]) }
-            for k in Catalog.metrics.indices { add(e.report.values[index: k]) }
+            k.add(e.region)
+            k.add(e.agency)
+            k.add(e.kind)
+            k.add(e.year)
+            k.add(e.report.applyFormat)
+            k.add(e.report.activeFormat)
+            for i in Indicators.all { k.add(e.values[i.id]) }
+            k.add(e.report.values)
         }
-        return FastHash.hex(b)
+        return k.hex
     }
 
     static func formatName(_ format: String?) -> String { format.map { "为\($0)年版" } ?? "没有该表" }

@@ -142,9 +142,10 @@ public struct Table: Equatable, Sendable {
     /// Rows made on demand instead of held (a table of every report): used when `rows`
     /// is empty, so a table of 100,000 rows is written chunk by chunk, never held whole.
     public var rowSource: RowSource?
-    /// For a grouped table whose rows are made on demand: each group's rows and a key of
-    /// everything they are made from, so a re-run can copy the group's record from its
-    /// previous output instead of making it again (see `RecordReuse`). Not written.
+    /// For a table whose rows are made on demand, in groups (an agency's): each group's
+    /// rows and a key of everything they are made from. The table then travels one group
+    /// to a record, and a re-run can copy a group's record from its previous output instead
+    /// of making it again (see `RecordReuse`). Not written.
     public var groupKeys: [GroupKey]?
 
     public struct GroupKey: Equatable, Sendable {
@@ -195,6 +196,14 @@ public struct Table: Equatable, Sendable {
     /// rows in pieces of `chunk`), so a group's record has the same bytes from run to run
     /// while its rows are unchanged, and render can reuse what it drew for it.
     public func records(chunk: Int = Table.chunkRows, _ body: (JSON) throws -> Void) rethrows {
+        if let units = keyedUnits(chunk: chunk) {
+            for (n, u) in units.enumerated() {
+                let rows = u.rows.map(row(at:))
+                let continued = n < units.count - 1
+                try body(n == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+            }
+            return
+        }
         var first = true
         try forEachRecord(chunk: chunk, rows: { $0.map(row(at:)) }) { records, last in
             for (k, rows) in records.enumerated() {
@@ -214,9 +223,8 @@ public struct Table: Equatable, Sendable {
             writer.writeLine(line)
             reuse?.index?.add(key: key ?? "-", length: line.count)
         }
-        if let reuse, let groups = groupKeys, !groups.isEmpty, groups.first?.rows.lowerBound == 0,
-           groups.last?.rows.upperBound == rowCount, zip(groups, groups.dropFirst()).allSatisfy({ $0.rows.upperBound == $1.rows.lowerBound }) {
-            writeGroups(groups, chunk: chunk, reuse: reuse, writer: writer)
+        if let units = keyedUnits(chunk: chunk) {
+            writeUnits(units, chunk: chunk, reuse: reuse, writer: writer)
             return
         }
         var first = true
@@ -241,7 +249,12 @@ public struct Table: Equatable, Sendable {
     /// `write` for a table with `groupKeys`: the same records (one group to a record, a
     /// group of more than `chunk` rows in pieces), each group's record copied when its key
     /// (with whether more records follow) is in the previous output.
-    func writeGroups(_ groups: [GroupKey], chunk: Int, reuse: RecordReuse, writer: OutputWriter) {
+    /// The records of a table with `groupKeys` (that cover its rows in order): one group
+    /// to a record, a group of more than `chunk` rows in pieces (those without a key).
+    func keyedUnits(chunk: Int) -> [(rows: Range<Int>, key: String?)]? {
+        guard let groups = groupKeys, !groups.isEmpty, groups.first?.rows.lowerBound == 0, groups.last?.rows.upperBound == rowCount,
+              zip(groups, groups.dropFirst()).allSatisfy({ $0.rows.upperBound == $1.rows.lowerBound }),
+              groups.allSatisfy({ !$0.rows.isEmpty }) else { return nil }
         var units: [(rows: Range<Int>, key: String?)] = []
         for g in groups {
             if g.rows.count <= chunk {
@@ -252,6 +265,12 @@ public struct Table: Equatable, Sendable {
                 }
             }
         }
+        return units
+    }
+
+    /// `write` for a table with `groupKeys`: each group's record copied from the previous
+    /// output when its key (with whether more records follow) is there, made otherwise.
+    func writeUnits(_ units: [(rows: Range<Int>, key: String?)], chunk: Int, reuse: RecordReuse?, writer: OutputWriter) {
         var next = 0
         while next < units.count {
             // A batch of records: up to 8 × chunk rows to make, or 512 records.
@@ -260,10 +279,10 @@ public struct Table: Equatable, Sendable {
             while next < units.count, toMake < 8 * chunk, batch.count < 512 {
                 let u = units[next]
                 let continued = next < units.count - 1
-                let key = next == 0 ? nil : u.key.map { FastHash.hex(Array("\(name)\t\(continued)\t\($0)".utf8), salt: reuse.salt) }
-                let copy = key.flatMap { reuse.previous?.entry(for: $0) }
-                if copy != nil { reuse.reused += 1 } else { toMake += u.rows.count }
-                if key != nil { reuse.keyed += 1 }
+                let key = next == 0 ? nil : reuse.flatMap { r in u.key.map { FastHash.hex(Array("\(name)\t\(continued)\t\($0)".utf8), salt: r.salt) } }
+                let copy = key.flatMap { reuse?.previous?.entry(for: $0) }
+                if copy != nil { reuse?.reused += 1 } else { toMake += u.rows.count }
+                if key != nil { reuse?.keyed += 1 }
                 batch.append((next, key, copy))
                 next += 1
             }
@@ -278,13 +297,13 @@ public struct Table: Equatable, Sendable {
                 return bytes
             }
             for (b, line) in zip(batch, made) {
-                if let copy = b.copy, let previous = reuse.previous {
+                if let copy = b.copy, let previous = reuse?.previous {
                     // The same bytes as last time, copied in the kernel.
                     writer.copyLines(from: previous.fd, offset: copy.offset, length: copy.length + 1)
-                    reuse.index?.add(key: b.key ?? "-", length: copy.length)
+                    reuse?.index?.add(key: b.key ?? "-", length: copy.length)
                 } else {
                     writer.writeLine(line)
-                    reuse.index?.add(key: b.key ?? "-", length: line.count)
+                    reuse?.index?.add(key: b.key ?? "-", length: line.count)
                 }
             }
         }
