@@ -161,7 +161,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         if !table.continued {
             try complete(table)
         } else if TableStream.canStream(table) {
-            stream = try TableStream(table, dir: out, excelBOM: args.has("excel"), cache: cache, headerLine: item.raw)
+            stream = try TableStream(table, dir: out, excelBOM: args.has("excel"), cache: cache)
             entries.append(Renderer.entry(table, rows: table.rows.count, charts: []))
         } else {
             gathering = table

@@ -135,6 +135,32 @@ import Testing
         #expect(try Self.render(Self.lines([Self.grouped(agencies: 20), other]), into: out, in: dir, ["--excel"]) == 18)
     }
 
+    @Test func aTableWithoutSectionsReusesItsRecordsPastTheRowsItsMarkdownShows() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        func table(_ changed: Int?) -> Table {
+            var t = StreamTests.bigTable(rows: 4500)
+            if let changed { t.rows[changed][1] = .string("改过的") }
+            return t
+        }
+        func lines(_ t: Table, chunk: Int = 50) -> String {
+            var s = ""
+            t.records(chunk: chunk) { s += $0.serialized + "\n" }
+            return s
+        }
+        // Records of 50 rows: those past the rows the Markdown shows (2,000) are reusable.
+        let past = (4500 - Renderer.markdownRowLimit) / 50
+        #expect(past == 50)
+        #expect(try Self.render(lines(table(nil)), into: out, in: dir) == 0)
+        #expect(try Self.render(lines(table(nil)), into: out, in: dir) == past)
+        #expect(try Self.render(lines(table(3000)), into: out, in: dir) == past - 1)
+        #expect(try Self.render(lines(table(10)), into: out, in: dir) == past - 1)  // row 3000 is back: its record is new again
+        #expect(try Self.render(lines(table(10)), into: out, in: dir) == past)  // the Markdown changed, the CSV past it did not
+        // Rows cut differently: nothing in common, nothing wrong.
+        #expect(try Self.render(lines(table(10), chunk: 70), into: out, in: dir) == 0)
+    }
+
     @Test func aRecordIsReusedOnlyWhereItsGroupsBeginAndEnd() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// What render drew for each record of a grouped table (one agency's years, say), so a
+/// What render drew for each record of a streamed table (one agency's years, say), so a
 /// re-run copies the CSV rows, the Markdown sections and keeps the chart files of every
-/// record whose bytes are unchanged instead of parsing and drawing it again.
+/// record whose bytes are unchanged instead of parsing and drawing it again. (Of a table
+/// without sections only the records past the rows its Markdown shows: their CSV lines.)
 ///
 /// Kept in a file of the work folder (`gongkai-render --cache FILE`), not among the
 /// outputs: a first line naming the render build and the state (size, mtime, inode) of
@@ -48,7 +49,7 @@ public final class RenderCache: @unchecked Sendable {
                   let c = o["csv"]?.arrayValue?.compactMap(\.intValue), c.count == 2,
                   let m = o["md"]?.arrayValue?.compactMap(\.intValue), m.count == 2,
                   let rows = o["rows"]?.intValue, let sections = o["sections"]?.intValue,
-                  c[0] >= 0, c[1] >= 0, m[0] >= 0, m[1] >= 0, rows >= 0, sections >= 1,
+                  c[0] >= 0, c[1] >= 0, m[0] >= 0, m[1] >= 0, rows >= 0, sections >= 0,
                   let charts = o["charts"]?.arrayValue else { return nil }
             var files: [Renderer.ChartFile] = []
             for c in charts {

@@ -577,7 +577,7 @@ public final class TableStream {
 
     // Reuse of what the previous run drew (grouped tables only; see RenderCache).
     let cache: RenderCache?
-    /// The table's first record as a hash: entries of another header are not used.
+    /// The table without its rows as a hash: entries of another header are not used.
     let header: String
     var previousCSV: Int32 = -1
     var previousMD: Int32 = -1
@@ -608,15 +608,18 @@ public final class TableStream {
             : table.column(table.grouping!.column) != nil && table.charts.allSatisfy(\.perGroup)
     }
 
-    /// `headerLine`, the table's first record as read, lets `cache` reuse the drawing of
-    /// records seen in the previous run.
-    public init(_ table: Table, dir: String, excelBOM: Bool, cache: RenderCache? = nil, headerLine: [UInt8] = []) throws {
+    /// With `cache`, records seen in the previous run are taken from what was drawn for them.
+    public init(_ table: Table, dir: String, excelBOM: Bool, cache: RenderCache? = nil) throws {
         self.table = table
         self.dir = dir
         name = Renderer.safeFileName(table.name)
         groupColumn = table.grouping.flatMap { table.column($0.column) }
-        self.cache = groupColumn == nil || cache?.path == nil ? nil : cache
-        header = FastHash.hex(headerLine)
+        self.cache = cache?.path == nil ? nil : cache
+        // The table as its first record says it, without its rows (they may change alone).
+        var bare = table
+        bare.rows = []
+        bare.continued = true
+        header = FastHash.hex(Array(bare.json.serialized.utf8))
         if let cache = self.cache {
             previousCSV = cache.openPrevious("\(name).csv")
             previousMD = cache.openPrevious("\(name).md")
@@ -641,7 +644,15 @@ public final class TableStream {
     /// `csvLines`: the rows as CSV lines (`Renderer.csvLines`), when made already.
     public func add(_ more: [[JSON]], key: String? = nil, csvLines: [UInt8]? = nil) throws {
         guard groupColumn != nil, let first = more.first else {
+            let (csvStart, shown) = (csv.position, rows >= Renderer.markdownRowLimit)
             try addRows(more, csvLines: csvLines)
+            // Past the rows the Markdown shows: kept for the next run as its CSV lines.
+            if let key, let cache, shown, !more.isEmpty {
+                cache.entries.append((key, RenderCache.Entry(table: table.name, header: header, first: "", last: "",
+                                                             csv: (csvStart, csv.position - csvStart), md: (0, 0),
+                                                             rows: more.count, sections: 0, charts: [])))
+                cache.candidates += 1
+            }
             return
         }
         try settle(nextFirst: group(first))
@@ -665,7 +676,19 @@ public final class TableStream {
     /// Offers the previous run's drawing of a record whose bytes are unchanged; false
     /// when it cannot be used here (the caller then parses `raw` and adds its rows).
     public func offer(_ entry: RenderCache.Entry, raw: [UInt8], key: String) throws -> Bool {
-        guard cache != nil, entry.table == table.name, entry.header == header, previousCSV >= 0, previousMD >= 0 else { return false }
+        guard cache != nil, entry.table == table.name, entry.header == header, previousCSV >= 0 else { return false }
+        if groupColumn == nil {
+            // No sections: past the rows the Markdown shows, a record is only its CSV lines.
+            guard rows >= Renderer.markdownRowLimit, entry.sections == 0, let bytes = read(previousCSV, entry.csv) else { return false }
+            var e = entry
+            e.csv = (csv.position, bytes.count)
+            csv.write(bytes: bytes)
+            rows += entry.rows
+            cache?.entries.append((key, e))
+            cache?.reused += 1
+            return true
+        }
+        guard previousMD >= 0 else { return false }
         try settle(nextFirst: entry.first)
         guard entry.first != groupValue,
               entry.charts.allSatisfy({ RenderCache.state("\(dir)/\($0.file)") != nil }) else { return false }
@@ -792,7 +815,7 @@ public final class TableStream {
                 throw StageFailure("cannot move '\(dir)/\(f).tmp' into place: \(String(cString: strerror(errno)))")
             }
         }
-        if let cache {
+        if let cache, groupColumn != nil {
             // Records drawn here whose groups began and ended in them: kept for the next run.
             for c in closed {
                 guard let a = drawn[c.sections.lowerBound], let b = drawn[c.sections.upperBound] else { continue }
@@ -803,9 +826,9 @@ public final class TableStream {
                     rows: c.rows, sections: c.sections.count, charts: files)))
             }
             cache.candidates += closed.count
-            cache.wrote("\(name).csv")
-            cache.wrote("\(name).md")
         }
+        cache?.wrote("\(name).csv")
+        cache?.wrote("\(name).md")
         return ["\(name).csv", "\(name).md"] + charts.map(\.file)
     }
 }
