@@ -19,10 +19,12 @@ file in DIR is touched.
 options:
   --out DIR    output folder (created if missing)
   --excel      start each CSV with a UTF-8 byte-order mark so Excel/WPS show Chinese
-  --cache FILE keep what was drawn for each record of a grouped table (the year-over-year
-               table's agencies) in FILE; a re-run reuses it for every record whose bytes
-               are unchanged, when the output file it points into is the one written then
-               and its charts are still there. Put FILE outside DIR (make uses .work/).
+  --cache FILE keep in FILE what was made of each record of a table that comes in
+               several records (an agency's years: CSV rows, Markdown section, charts;
+               rows past those a table's Markdown shows: CSV rows); a re-run reuses it
+               for every record whose bytes and table columns are unchanged, when the
+               output file it points into is the one written then and its charts are
+               still there. Put FILE outside DIR (make uses .work/).
   -h, --help   show this help
 
 CSV cells of text that a spreadsheet would run as a formula (starting with =, +, -,
