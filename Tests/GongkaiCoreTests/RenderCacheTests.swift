@@ -63,14 +63,7 @@ import Testing
         #expect(records.map { $0["rows"]?.arrayValue?.first?.arrayValue?.first?.stringValue } == ["机关0", "机关1", "机关2", "机关2", "机关3"])
         #expect(records.dropLast().allSatisfy { $0["continued"] == .bool(true) } && records.last?["continued"] == .bool(false))
         // Written on both cores: the same records.
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-grouped-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: url) }
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let writer = OutputWriter(fd: fd)
-        Self.grouped(agencies: 300, big: 150).write(to: writer)
-        writer.flush()
-        close(fd)
-        #expect(try String(contentsOf: url, encoding: .utf8) == Self.lines([Self.grouped(agencies: 300, big: 150)]))
+        #expect(try StreamTests.written(Self.grouped(agencies: 300, big: 150)) == Self.lines([Self.grouped(agencies: 300, big: 150)]))
     }
 
     @Test func aTableWithGroupKeysTravelsOneGroupToARecordWrittenOrNot() throws {
@@ -84,14 +77,7 @@ import Testing
         var records: [JSON] = []
         t.records { records.append($0) }
         #expect(records.map { $0["rows"]?.arrayValue?.count ?? -1 } == [7, 2000, 100, 493])
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-keyed-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: url) }
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let writer = OutputWriter(fd: fd)
-        t.write(to: writer)
-        writer.flush()
-        close(fd)
-        #expect(try String(contentsOf: url, encoding: .utf8) == records.map { $0.serialized + "\n" }.joined())
+        #expect(try StreamTests.written(t) == records.map { $0.serialized + "\n" }.joined())
         // Keys that do not cover the rows in order are not used: the table is cut as usual.
         t.groupKeys = [Table.GroupKey(rows: 0..<7, key: "a")]
         var plain: [JSON] = []
