@@ -80,7 +80,6 @@ public final class RenderCache: @unchecked Sendable {
     var entries: [(key: String, entry: Entry)] = []
     var files: [String: FileState] = [:]
     public internal(set) var reused = 0
-    public internal(set) var candidates = 0
 
     /// Loads the cache at `path` (for outputs in `dir`) if this render build with these
     /// options wrote it.

@@ -651,7 +651,6 @@ public final class TableStream {
                 cache.entries.append((key, RenderCache.Entry(table: table.name, header: header, first: "", last: "",
                                                              csv: (csvStart, csv.position - csvStart), md: (0, 0),
                                                              rows: more.count, sections: 0, charts: [])))
-                cache.candidates += 1
             }
             return
         }
@@ -825,7 +824,6 @@ public final class TableStream {
                     csv: (c.csv.lowerBound, c.csv.count), md: (a.md.lowerBound, b.md.upperBound - a.md.lowerBound),
                     rows: c.rows, sections: c.sections.count, charts: files)))
             }
-            cache.candidates += closed.count
         }
         cache?.wrote("\(name).csv")
         cache?.wrote("\(name).md")

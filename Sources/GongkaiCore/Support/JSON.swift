@@ -202,7 +202,7 @@ extension JSON {
 
     typealias MemMem = @convention(c) (UnsafeRawPointer?, Int, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer?
     /// glibc's memmem (a GNU extension the Glibc module does not declare), looked up once.
-    nonisolated(unsafe) static let memmem: MemMem? = {
+    static let memmem: MemMem? = {
         guard let symbol = dlsym(nil, "memmem") else { return nil }  // nil: RTLD_DEFAULT
         return unsafeBitCast(symbol, to: MemMem.self)
     }()
