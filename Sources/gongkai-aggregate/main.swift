@@ -47,8 +47,9 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
     var batch: [(line: Int, raw: [UInt8])] = []
     var damaged = 0
+    let build = Stage.executableFingerprint()
     // Readings of the records seen last time, by their bytes (--cache).
-    let cache = args.options["cache"].map { InputCache(path: $0, salt: "aggregate-input/1/" + Stage.executableFingerprint()) }
+    let cache = args.options["cache"].map { InputCache(path: $0, salt: "aggregate-input/1/" + build) }
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     func flush() throws {
         // A damaged line becomes an error record in its place (it reaches the inventory);
@@ -95,9 +96,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     }
     let writer = OutputWriter()
     var tables = 0
-    let reuse = RecordReuse(previous: args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") },
-                            index: args.options["index"].map(OutputIndex.init(path:)),
-                            salt: "aggregate/" + Stage.executableFingerprint())
+    let reuse = RecordReuse(previous: PreviousOutput.option(args), index: OutputIndex.option(args), salt: "aggregate/" + build)
     // Each table written as soon as it is built, in records of at most Table.chunkRows rows.
     aggregator.emitTables { table in
         tables += 1

@@ -67,8 +67,8 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous",
     var done = 0
     var reported = 0
     var reused = 0
-    let previous = args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") }
-    let index = args.options["index"].map { OutputIndex(path: $0) }
+    let previous = PreviousOutput.option(args)
+    let index = OutputIndex.option(args)
     let salt = "ingest/\(Ingester.version)/\(Stage.executableFingerprint())/\(ingester.maxBytes)/\(ingester.followSymlinks)"
     // Batches bounded in files and in bytes: a run holds a bounded amount of text.
     for slice in Ingester.batches(entries) {
@@ -78,7 +78,7 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous",
         }
         for m in made {
             if let span = m.span, let previous {
-                writer.copyLines(from: previous.fd, offset: span.offset, length: span.length + 1)
+                previous.copy(span, to: writer)
                 index?.add(key: m.key, length: span.length, error: false)
             } else {
                 writer.writeLine(m.line)

@@ -87,7 +87,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         for f in files { try Renderer.writeAtomically(f.text, to: "\(out)/\(f.name)") }
         entries.append(Renderer.entry(table, rows: table.rows.count, charts: charts))
     }
-    // What the previous run drew for each record of a grouped table, reused when the record is unchanged.
+    // What the previous run made of each record of a table in several records, reused when the record is unchanged.
     let cache = RenderCache(path: args.options["cache"], dir: out, salt: "render/" + Stage.executableFingerprint() + (args.has("excel") ? "/excel" : ""))
     struct Item {
         var line: Int

@@ -299,7 +299,7 @@ public struct Table: Equatable, Sendable {
             for (b, line) in zip(batch, made) {
                 if let copy = b.copy, let previous = reuse?.previous {
                     // The same bytes as last time, copied in the kernel.
-                    writer.copyLines(from: previous.fd, offset: copy.offset, length: copy.length + 1)
+                    previous.copy(copy, to: writer)
                     reuse?.index?.add(key: b.key ?? "-", length: copy.length)
                 } else {
                     writer.writeLine(line)

@@ -575,7 +575,7 @@ public final class TableStream {
     /// Chart files written so far (their SVG text dropped), for the index.
     public private(set) var charts: [Renderer.ChartFile] = []
 
-    // Reuse of what the previous run drew (grouped tables only; see RenderCache).
+    // Reuse of what the previous run made of each record (see RenderCache).
     let cache: RenderCache?
     /// The table without its rows as a hash: entries of another header are not used.
     let header: String
@@ -732,12 +732,7 @@ public final class TableStream {
     }
 
     /// The bytes at `span` of a previous output file, or nil when they are not all there.
-    func read(_ fd: Int32, _ span: (offset: Int, length: Int)) -> [UInt8]? {
-        guard span.length <= 1 << 30 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: span.length)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
-        return n == span.length ? buffer : nil
-    }
+    func read(_ fd: Int32, _ span: (offset: Int, length: Int)) -> [UInt8]? { Files.read(fd, offset: span.offset, length: span.length) }
 
     func addRows(_ more: [[JSON]], csvLines: [UInt8]? = nil) throws {
         if let csvLines {

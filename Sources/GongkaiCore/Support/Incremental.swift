@@ -83,15 +83,22 @@ public final class PreviousOutput {
 
     public var count: Int { entries.count }
 
+    /// `--previous FILE` of a stage's arguments, with FILE.idx beside it.
+    public static func option(_ args: Arguments) -> PreviousOutput? {
+        args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") }
+    }
+
     /// Where the previous output line for `key` is, or nil.
     public func entry(for key: String) -> Entry? { entries[key] }
 
     /// The previous output line for `key` (without its newline), or nil.
     public func line(for key: String) -> [UInt8]? {
-        guard let e = entries[key] else { return nil }
-        var out = [UInt8](repeating: 0, count: e.length)
-        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, e.length, off_t(e.offset)) }
-        return n == e.length ? out : nil
+        entries[key].flatMap { Files.read(fd, offset: $0.offset, length: $0.length) }
+    }
+
+    /// Copies the line at `entry` (with its newline) to `writer`, without reading it here.
+    public func copy(_ entry: Entry, to writer: OutputWriter) {
+        writer.copyLines(from: fd, offset: entry.offset, length: entry.length + 1)
     }
 }
 
@@ -102,6 +109,9 @@ public final class OutputIndex {
     let path: String
 
     public init(path: String) { self.path = path }
+
+    /// `--index FILE` of a stage's arguments.
+    public static func option(_ args: Arguments) -> OutputIndex? { args.options["index"].map(OutputIndex.init(path:)) }
 
     /// Records that the output line for `key` starts at the current offset; `error`: it is
     /// an error record (said in the index, so a re-run need not read the line to know).
@@ -136,11 +146,19 @@ func readText(_ path: String) throws -> String {
 /// Whole-file reads for tools (the benchmark's floor).
 public enum Files {
     public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
+
+    /// `length` bytes of the open file `fd` from `offset`, or nil when they are not all there.
+    static func read(_ fd: Int32, offset: Int, length: Int) -> [UInt8]? {
+        guard length >= 0, length <= 1 << 30 else { return nil }
+        var out = [UInt8](repeating: 0, count: length)
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(offset)) }
+        return n == length ? out : nil
+    }
 }
 
 /// A stage's previous output and the index of the output it writes now, for a stage
 /// that copies whole records it would make the same again (aggregate's per-agency
-/// records of the year-over-year table).
+/// records of the year-over-year and every-report tables).
 public final class RecordReuse: @unchecked Sendable {
     public let previous: PreviousOutput?
     public let index: OutputIndex?

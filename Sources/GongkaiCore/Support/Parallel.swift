@@ -74,8 +74,8 @@ public struct RecordStream {
     /// Sets up `--previous FILE` (with `FILE.idx`) and `--index FILE` from a stage's arguments.
     public mutating func configure(_ args: Arguments, version: String) {
         self.version = version
-        if let p = args.options["previous"] { previous = PreviousOutput(output: p, index: p + ".idx") }
-        if let i = args.options["index"] { index = OutputIndex(path: i) }
+        previous = PreviousOutput.option(args)
+        index = OutputIndex.option(args)
     }
 
     struct Item {
@@ -147,7 +147,7 @@ public struct RecordStream {
                 case .success(let out):
                     recordsIn += 1
                     if let span = out.span, let previous {
-                        writer.copyLines(from: previous.fd, offset: span.offset, length: span.length + 1)
+                        previous.copy(span, to: writer)
                         index?.add(key: out.key, length: span.length, error: out.isError)
                     } else {
                         let bytes = out.bytes ?? item.raw
