@@ -40,14 +40,11 @@ import Testing
     /// Renders `input` into `out`, and into an empty folder; the two must be the same files.
     /// Returns how many records the note on stderr says were reused.
     static func render(_ input: String, into out: URL, in dir: URL, _ extra: [String] = []) throws -> Int {
-        let file = dir.appendingPathComponent("tables-\(UUID().uuidString).ndjson")
-        try Data(input.utf8).write(to: file)
         let cache = out.path + ".cache"  // beside the output folder, not in it
-        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path, "--cache", cache] + extra, stdin: file)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = try StreamTests.render(input, in: dir, out: out, ["--cache", cache] + extra)
         let fresh = dir.appendingPathComponent("fresh-\(UUID().uuidString)")
-        let f = try EndToEndTests.run("gongkai-render", ["--out", fresh.path] + extra, stdin: file)
-        #expect(f.status == 0 && !f.stderr.contains("unchanged"), "\(f.stderr)")
+        let f = try StreamTests.render(input, in: dir, out: fresh, extra)
+        #expect(!f.stderr.contains("unchanged"), "\(f.stderr)")
         let got = try files(out), want = try files(fresh)
         #expect(got.keys.sorted() == want.keys.sorted())
         for (name, data) in want { #expect(got[name] == data, "\(name) differs from a fresh render") }

@@ -32,6 +32,17 @@ import Testing
         #expect(again == records)
     }
 
+    /// Writes `lines` (table records) to a file in `dir` and runs gongkai-render on it into
+    /// `out` with `options`; the run must succeed.
+    @discardableResult
+    static func render(_ lines: String, in dir: URL, out: URL, _ options: [String] = []) throws -> EndToEndTests.Run {
+        let input = dir.appendingPathComponent("tables-\(UUID().uuidString).ndjson")
+        try Data(lines.utf8).write(to: input)
+        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path] + options, stdin: input)
+        #expect(r.status == 0, "\(r.stderr)")
+        return r
+    }
+
     /// What `write` puts in a file for `t` (records made and serialized on both cores).
     static func written(_ t: Table) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-write-\(UUID().uuidString)")
@@ -62,11 +73,8 @@ import Testing
         var lines = ""
         big.records(chunk: 2000) { lines += $0.serialized + "\n" }
         charted.records(chunk: 2) { lines += $0.serialized + "\n" }
-        let input = dir.appendingPathComponent("tables.ndjson")
-        try Data(lines.utf8).write(to: input)
         let out = dir.appendingPathComponent("out")
-        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path], stdin: input)
-        #expect(r.status == 0, "\(r.stderr)")
+        try Self.render(lines, in: dir, out: out)
 
         let renderer = Renderer()
         let csv = try String(contentsOf: out.appendingPathComponent("big.csv"), encoding: .utf8)
@@ -105,11 +113,8 @@ import Testing
         #expect(TableStream.canStream(grouped))
         var lines = ""
         grouped.records(chunk: 2000) { lines += $0.serialized + "\n" }
-        let input = dir.appendingPathComponent("tables.ndjson")
-        try Data(lines.utf8).write(to: input)
         let out = dir.appendingPathComponent("out")
-        let r = try EndToEndTests.run("gongkai-render", ["--out", out.path], stdin: input)
-        #expect(r.status == 0, "\(r.stderr)")
+        try Self.render(lines, in: dir, out: out)
         let (files, charts) = try Renderer().files(for: grouped)
         #expect(charts.count == 30)
         for f in files {

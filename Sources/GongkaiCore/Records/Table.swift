@@ -198,17 +198,14 @@ public struct Table: Equatable, Sendable {
     public func records(chunk: Int = Table.chunkRows, _ body: (JSON) throws -> Void) rethrows {
         if let units = keyedUnits(chunk: chunk) {
             for (n, u) in units.enumerated() {
-                let rows = u.rows.map(row(at:))
-                let continued = n < units.count - 1
-                try body(n == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+                try body(record(u.rows.map(row(at:)), first: n == 0, continued: n < units.count - 1))
             }
             return
         }
         var first = true
         try forEachRecord(chunk: chunk, rows: { $0.map(row(at:)) }) { records, last in
             for (k, rows) in records.enumerated() {
-                let continued = !(last && k == records.count - 1)
-                try body(first ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
+                try body(record(rows, first: first, continued: !(last && k == records.count - 1)))
                 first = false
             }
         }
@@ -235,10 +232,8 @@ public struct Table: Equatable, Sendable {
         forEachRecord(chunk: chunk, rows: rows) { records, last in
             let isFirst = first
             let lines = Parallel.map(Array(records.enumerated())) { k, rows -> [UInt8] in
-                let continued = !(last && k == records.count - 1)
                 var bytes: [UInt8] = []
-                (isFirst && k == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
-                    .write(to: &bytes)
+                record(rows, first: isFirst && k == 0, continued: !(last && k == records.count - 1)).write(to: &bytes)
                 return bytes
             }
             for line in lines { emit(line, key: nil) }
@@ -246,9 +241,6 @@ public struct Table: Equatable, Sendable {
         }
     }
 
-    /// `write` for a table with `groupKeys`: the same records (one group to a record, a
-    /// group of more than `chunk` rows in pieces), each group's record copied when its key
-    /// (with whether more records follow) is in the previous output.
     /// The records of a table with `groupKeys` (that cover its rows in order): one group
     /// to a record, a group of more than `chunk` rows in pieces (those without a key).
     func keyedUnits(chunk: Int) -> [(rows: Range<Int>, key: String?)]? {
@@ -288,12 +280,8 @@ public struct Table: Equatable, Sendable {
             }
             let made = Parallel.map(batch) { b -> [UInt8] in
                 if b.copy != nil { return [] }
-                let u = units[b.index]
-                let rows = u.rows.map(row(at:))
-                let continued = b.index < units.count - 1
                 var bytes: [UInt8] = []
-                (b.index == 0 ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued))
-                    .write(to: &bytes)
+                record(units[b.index].rows.map(row(at:)), first: b.index == 0, continued: b.index < units.count - 1).write(to: &bytes)
                 return bytes
             }
             for (b, line) in zip(batch, made) {
@@ -350,6 +338,11 @@ public struct Table: Equatable, Sendable {
             }
             start = end
         } while start < count
+    }
+
+    /// The stream record holding `rows`: the first (everything) or a continuation.
+    func record(_ rows: [[JSON]], first: Bool, continued: Bool) -> JSON {
+        first ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued)
     }
 
     /// The first stream record: everything, with `rows` for rows.
