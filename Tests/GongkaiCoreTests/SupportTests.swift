@@ -26,6 +26,41 @@ import Testing
     }
 }
 
+/// The cache-key hash: no known vectors to check against (it is gongkai's own), so its
+/// properties are what is tested: every length and tail path, one-bit changes, the salt.
+@Suite struct FastHashTests {
+    @Test func distinctForEveryPrefixAndEveryBitFlip() {
+        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+        var seen = Set<String>()
+        // Every length 0…300 crosses the 32-byte stripes, the word tail and the byte tail.
+        for n in 0...data.count { seen.insert(FastHash.hex(Array(data[..<n]))) }
+        #expect(seen.count == data.count + 1)
+        // One bit flipped anywhere in 100 bytes, and zeros of every length (padding must not collide).
+        let base = Array(data[..<100])
+        var flipped = Set([FastHash.hex(base)])
+        for i in base.indices {
+            for bit in 0..<8 {
+                var b = base
+                b[i] ^= UInt8(1 << bit)
+                flipped.insert(FastHash.hex(b))
+            }
+        }
+        #expect(flipped.count == 1 + 100 * 8)
+        let zeros = Set((0...64).map { FastHash.hex([UInt8](repeating: 0, count: $0)) })
+        #expect(zeros.count == 65)
+    }
+
+    @Test func saltIsPartOfTheKeyAndNotInterchangeableWithTheBytes() {
+        let bytes = Array("政府信息公开".utf8)
+        #expect(FastHash.hex(bytes) == FastHash.hex(bytes, salt: ""))
+        #expect(FastHash.hex(bytes, salt: "extract/1") != FastHash.hex(bytes, salt: "extract/2"))
+        #expect(FastHash.hex(Array("bc".utf8), salt: "a") != FastHash.hex(Array("c".utf8), salt: "ab"))
+        let h = FastHash.hex(bytes, salt: "s")
+        #expect(h.utf8.count == 32 && h.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        #expect(h == FastHash.hex(bytes, salt: "s"))
+    }
+}
+
 @Suite struct JSONTests {
     @Test func writesSortedKeysWithoutEscapedSlashes() {
         let v = JSON.object(["b": .int(1), "a": .string("x/y"), "c": .array([.null, .bool(true), .number("2.58")])])
