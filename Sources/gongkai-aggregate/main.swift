@@ -49,21 +49,27 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     var damaged = 0
     let build = Stage.executableFingerprint()
     // Readings of the records seen last time, by their bytes (--cache).
-    let cache = args.options["cache"].map { InputCache(path: $0, salt: "aggregate-input/1/" + build) }
+    let keySalt = "aggregate-input/1/" + build
+    let cache = args.options["cache"].map { InputCache(path: $0, salt: keySalt) }
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     func flush() throws {
         // A damaged line becomes an error record in its place (it reaches the inventory);
         // only a record of another stage's kind stops the stage.
         let inputs = Parallel.map(batch) { item -> Result<Read, NDJSONError> in
-            let key = cache?.key(item.raw)
-            if let key, let hit = cache?.input(for: key) {
-                return .success(Read(input: hit.input, problem: nil, key: key, blob: hit.blob, reused: true))
+            // Every record's key (the cache's, and what the tables' per-agency records are keyed by).
+            let key = FastHash.hex(item.raw, salt: keySalt)
+            if let hit = cache?.input(for: key) {
+                var input = hit.input
+                input.setRecordKey(key)
+                return .success(Read(input: input, problem: nil, key: key, blob: hit.blob, reused: true))
             }
             do {
                 switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
                 case .record(let record):
-                    let input = try Aggregator.input(from: record)
-                    return .success(Read(input: input, problem: nil, key: key, blob: key == nil ? nil : InputCache.encode(input), reused: false))
+                    var input = try Aggregator.input(from: record)
+                    let blob = cache == nil ? nil : InputCache.encode(input)
+                    input.setRecordKey(key)
+                    return .success(Read(input: input, problem: nil, key: key, blob: blob, reused: false))
                 case .replaced(let json, let problem):
                     return .success(Read(input: try Aggregator.input(from: json.objectValue ?? [:]), problem: problem, key: nil, blob: nil, reused: false))
                 }
@@ -77,7 +83,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
                 damaged += 1
                 if damaged <= 20 { Stage.note("gongkai-aggregate", problem) }
             }
-            if let key = read.key { cache?.keep(key: key, blob: read.blob, reused: read.reused) }
+            if let key = read.key, read.problem == nil { cache?.keep(key: key, blob: read.blob, reused: read.reused) }
             aggregator.add(read.input)
             records += 1
             if read.input.status == "error" { errors += 1 }

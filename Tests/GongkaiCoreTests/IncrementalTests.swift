@@ -203,6 +203,38 @@ import Testing
         #expect(String(decoding: withReuse, as: UTF8.self).contains("\(Int(value.1)! + 1000)"))
     }
 
+    /// The records are keyed by the agency's shown name as well as its reports' records:
+    /// an alias table that renames one agency makes its records again, and only those.
+    @Test func anAgencyRenamedByTheAliasTableIsMadeAgain() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try Self.syntheticReports(count: 80, seed: 11, in: dir)
+        let tables = dir.appendingPathComponent("work/tables.ndjson")
+        _ = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: false)
+
+        // An agency with reports in several years (so it has both kinds of record).
+        let text = try String(contentsOf: reports, encoding: .utf8)
+        var years: [String: Set<String>] = [:]
+        for m in text.matches(of: /"agency":"([^"]+)"[^\n]*?"year":(\d+)/) { years[String(m.1), default: []].insert(String(m.2)) }
+        let agency = try #require(years.filter { $0.value.count >= 2 }.keys.sorted().first)
+        let tsv = "\(agency)\t测试改名后的机关\n"  // alias<TAB>canonical name
+        let aliases = JSON.object(["schema": .string(Schema.document), "path": .string(Agencies.aliasFile), "format": .string("aliases"),
+                                   "bytes": .int(tsv.utf8.count), "sha256": .string(SHA256.hex(Array(tsv.utf8))),
+                                   "encoding": .string("utf-8"), "text": .string(tsv)])
+        try Data((aliases.serialized + "\n" + text).utf8).write(to: reports)
+
+        let renamed = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
+        let counts = try #require(renamed.stderr.firstMatch(of: /(\d+) of (\d+) agencies' records \(year-over-year, every report\) unchanged/))
+        // Its two records, and at most one neighbour per table whose place as a table's
+        // last record moved with the new name's sort position.
+        let remade = Int(counts.2)! - Int(counts.1)!
+        #expect(remade >= 2 && remade <= 4, "\(renamed.stderr)")
+        let withReuse = try Data(contentsOf: tables)
+        #expect(withReuse == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout)
+        let shown = String(decoding: withReuse, as: UTF8.self)
+        #expect(shown.contains("测试改名后的机关"), "the new name is not in the tables")
+    }
+
     @Test func recordsReadBeforeAreTakenFromTheCacheAndTheTablesEqualAFreshRun() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,6 +13,9 @@ public struct Aggregator {
         var report: Report?
         /// The alias table, when this input is it.
         var aliases: Agencies?
+
+        /// Sets the report's `recordKey` (the fingerprint of the line it was read from).
+        public mutating func setRecordKey(_ key: String) { report?.recordKey = key }
     }
 
     var inputs: [Input] = []
@@ -22,7 +25,10 @@ public struct Aggregator {
 
     /// Takes one record from extract: a report, an error record passed through, or the alias table.
     public mutating func add(_ record: [String: JSON]) throws {
-        add(try Aggregator.input(from: record))
+        var input = try Aggregator.input(from: record)
+        // No line bytes here: the record's canonical serialization stands in for them.
+        input.report?.recordKey = FastHash.hex(Array(JSON.object(record).serialized.utf8), salt: "record")
+        add(input)
     }
 
     /// Adds an input read with `input(from:)` (which can run on any thread).
@@ -232,25 +238,22 @@ public struct Aggregator {
             start = i
         }
         if !reports.isEmpty { ranges.append(start..<reports.count) }
-        let keys = Parallel.map(ranges) { range -> String in
-            var k = ContentKey()
-            for r in reports[range] {
-                k.add(r.agency)
-                k.add(r.year)
-                k.add(r.path)
-                k.add(r.activeFormat)
-                k.add(r.applyFormat)
-                k.add(r.periodStart)
-                k.add(r.periodEnd)
-                k.add(r.published)
-                k.add(r.sections.count)
-                k.add(r.findings.count)
-                k.add(r.values)
-            }
-            return k.hex
-        }
+        // The rows are made from the agency's display name and its reports' records alone.
+        let keys = ranges.map { Aggregator.groupKey(name: reports[$0.lowerBound].agency, reports[$0]) }
         table.groupKeys = zip(ranges, keys).map { Table.GroupKey(rows: $0.0, key: $0.1) }
         return table
+    }
+
+    /// The key of a group of rows made from `reports` shown under `name`: the name and
+    /// each report's record key, in order. Nil when a report has no record key.
+    static func groupKey<C: Collection>(name: String?, _ reports: C) -> String? where C.Element == Report {
+        var k = ContentKey()
+        k.add(name)
+        for r in reports {
+            guard let key = r.recordKey else { return nil }
+            k.add(key)
+        }
+        return k.hex
     }
 
     struct FindingRow {

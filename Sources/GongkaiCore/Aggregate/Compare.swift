@@ -356,19 +356,14 @@ enum Compare {
         return table
     }
 
-    /// Everything the year-over-year rows of `series` are made from, hashed: names,
-    /// years, table formats, every indicator and every cell.
-    static func seriesKey(_ series: [Entry]) -> String {
+    /// Everything the year-over-year rows of `series` are made from: the agency's name
+    /// (its region and kind are read from it) and the record of each year's report.
+    static func seriesKey(_ series: [Entry]) -> String? {
         var k = ContentKey()
+        k.add(series.first?.agency)
         for e in series {
-            k.add(e.region)
-            k.add(e.agency)
-            k.add(e.kind)
-            k.add(e.year)
-            k.add(e.report.applyFormat)
-            k.add(e.report.activeFormat)
-            for i in Indicators.all { k.add(e.values[i.id]) }
-            k.add(e.report.values)
+            guard let key = e.report.recordKey else { return nil }
+            k.add(key)
         }
         return k.hex
     }

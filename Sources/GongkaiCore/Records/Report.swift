@@ -126,6 +126,9 @@ public struct Report: Equatable, Sendable {
     /// Sketches of sections 一 and 五 (`Fingerprint`), to find text copied from year to year.
     public var fingerprints: [String: [UInt32]]
     public var findings: [Finding]
+    /// Aggregate's fingerprint of the record line this report was read from (never
+    /// written): equal keys, equal records, so a table row made from it is unchanged.
+    public var recordKey: String?
 
     public init(path: String, sha256: String?, bytes: Int, sourceFormat: String) {
         self.path = path

@@ -150,8 +150,9 @@ public struct Table: Equatable, Sendable {
 
     public struct GroupKey: Equatable, Sendable {
         public var rows: Range<Int>
-        public var key: String
-        public init(rows: Range<Int>, key: String) {
+        /// Nil: nothing says the group is unchanged, so it is always made.
+        public var key: String?
+        public init(rows: Range<Int>, key: String?) {
             self.rows = rows
             self.key = key
         }

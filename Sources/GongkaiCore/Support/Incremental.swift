@@ -225,7 +225,7 @@ public final class RecordReuse: @unchecked Sendable {
     }
 }
 
-/// The key of everything a record is made from: values added one by one, each written
+/// The key of everything a record is made from: strings added one by one, each written
 /// unambiguously (a tag, a length), then hashed. Equal keys: equal inputs.
 struct ContentKey {
     var bytes: [UInt8] = []
@@ -235,31 +235,6 @@ struct ContentKey {
         bytes.append(1)
         add(raw: Int64(s.utf8.count))
         bytes += s.utf8
-    }
-
-    mutating func add(_ v: Int?) {
-        guard let v else { bytes.append(0); return }
-        bytes.append(1)
-        add(raw: Int64(v))
-    }
-
-    mutating func add(_ q: Quantity??) {
-        switch q {
-        case nil: bytes.append(0)
-        case .some(nil): bytes.append(1)
-        case .some(.some(let q)):
-            bytes.append(2)
-            add(raw: q.mantissa)
-            add(raw: Int64(q.scale))
-        }
-    }
-
-    /// Every slot of the catalog, then any ids outside it.
-    mutating func add(_ values: MetricValues) {
-        for k in Catalog.metrics.indices { add(values[index: k]) }
-        let extra = values.extra.sorted { JSON.utf8Less($0.key, $1.key) }
-        add(extra.count)
-        for (id, q) in extra { add(id); add(.some(q)) }
     }
 
     mutating func add(raw v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
