@@ -61,6 +61,27 @@ import Testing
     }
 }
 
+@Suite struct TextTests {
+    /// `withoutSpaces` returns a string unchanged when its bytes show no space: that
+    /// shortcut must agree with removing every space scalar one by one.
+    @Test func withoutSpacesAgreesWithScalarByScalarRemoval() {
+        let spaces: [UInt32] = [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xA0, 0x3000, 0x2000, 0x2005, 0x200A, 0x200B, 0xFEFF, 0x202F, 0x205F]
+        // Neighbours of those encodings that are not spaces (same lead bytes, other continuations).
+        let others: [UInt32] = [0x21, 0xA1, 0x3001, 0x3002, 0x2010, 0x2014, 0x200C, 0x2030, 0x2060, 0xFEFE, 0xFF0C, 0x4E00, 0x9FA5, 0x1F600, 0x7F, 0x01]
+        func reference(_ s: String) -> String {
+            String(String.UnicodeScalarView(s.unicodeScalars.filter { !TextClass.isSpace($0.value) && $0.value != 0x0A && $0.value != 0x0D }))
+        }
+        var cases = ["", "本年新收政府信息公开申请数量", "1,234", "（一）予以公开", "abc"]
+        for v in spaces + others {
+            let c = String(Character(Unicode.Scalar(v)!))
+            cases += [c, "政府\(c)信息", "\(c)前", "后\(c)", "12\(c)34"]
+        }
+        for c in cases { #expect(c.withoutSpaces == reference(c), "\(c.unicodeScalars.map { String($0.value, radix: 16) })") }
+        #expect("政府　信息".withoutSpaces == "政府信息")
+        #expect("政府、信息".withoutSpaces == "政府、信息")
+    }
+}
+
 @Suite struct JSONTests {
     @Test func writesSortedKeysWithoutEscapedSlashes() {
         let v = JSON.object(["b": .int(1), "a": .string("x/y"), "c": .array([.null, .bool(true), .number("2.58")])])

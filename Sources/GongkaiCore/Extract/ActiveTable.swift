@@ -42,7 +42,8 @@ enum ActiveTable {
         guard cells.contains(where: { $0.unicodeScalars.contains { TextClass.isHan($0.value) } }) else { return [] }
         if cells.count > 1 {
             var columns: [Column] = []
-            for cell in cells {
+            // Every column label is Han characters: a cell without one (a number) matches none.
+            for cell in cells where cell.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) {
                 if let m = columnMatcher.match(cell) {
                     columns.append(m.payload)
                     if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }

@@ -216,7 +216,7 @@ public enum Catalog {
     }
 
     /// Each metric id's position in `metrics`.
-    public static let metricIndex: [String: Int] = Dictionary(uniqueKeysWithValues: metrics.enumerated().map { ($1.id, $0) })
+    public static let metricIndex = IDTable(metrics.map(\.id))
 
     /// Every metric id in byte order (the order records are written in).
     public static let sortedMetricIDs: [String] = metrics.map(\.id).sorted(by: JSON.utf8Less)

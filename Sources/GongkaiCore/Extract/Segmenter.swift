@@ -61,8 +61,9 @@ enum Segmenter {
         var out: [Line] = []
         out.reserveCapacity(lines.count)
         for line in lines {
-            let text = line.cells.joined(separator: " ")
-            if line.cells.count == 1, text.count >= longLine {
+            // Characters are never more than scalars or bytes: the cheap counts rule out most lines.
+            if line.cells.count == 1, let text = line.cells.first, text.utf8.count >= longLine,
+               text.unicodeScalars.count >= longLine, text.count >= longLine {
                 out += cut(text).map { Line(number: line.number, cells: [$0]) }
             } else {
                 out.append(line)

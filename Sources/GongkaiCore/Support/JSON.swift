@@ -36,7 +36,8 @@ public enum JSON: Equatable, Sendable {
 
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
-        if case .ordered(let m) = self { return m.first { $0.key == key }?.value }
+        // The last of a repeated key, as in a dictionary parsed from the same text.
+        if case .ordered(let m) = self { return m.last { $0.key == key }?.value }
         return nil
     }
 
@@ -62,7 +63,7 @@ public enum JSON: Equatable, Sendable {
 
     public var objectValue: [String: JSON]? {
         if case .object(let o) = self { return o }
-        if case .ordered(let m) = self { return Dictionary(m.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
+        if case .ordered(let m) = self { return Dictionary(m.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }) }
         return nil
     }
 
@@ -91,13 +92,14 @@ extension JSON {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
+            // Members sorted as pairs: no key looked up again in the table.
             var first = true
-            for key in o.keys.sorted(by: JSON.utf8Less) {
+            for (key, value) in o.sorted(by: { JSON.utf8Less($0.key, $1.key) }) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 JSON.writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                o[key]!.write(to: &out)
+                value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .ordered(let members):
@@ -226,10 +228,10 @@ extension JSON {
     /// Parses one JSON value that must fill `bytes` (surrounding whitespace allowed).
     /// Members of the top-level object named in `skipping` are checked for syntax
     /// but not built (a stage that does not need a record's large parts).
-    /// Objects that are members of the top-level object named in `listing` are built as
-    /// `.ordered` member lists in the order written (not sorted, repeats kept: read them
-    /// in order, the last of a repeated key wins), which is cheaper than a dictionary
-    /// for a large object that is only read through.
+    /// Objects that are members of the top-level object named in `listing`, or elements of
+    /// an array that is, are built as `.ordered` member lists in the order written (not
+    /// sorted, repeats kept: the last of a repeated key wins, as `subscript` reads them),
+    /// which is cheaper than a dictionary for objects that are only read through.
     public static func parse(_ bytes: [UInt8], skipping: Set<String> = [], listing: Set<String> = []) throws -> JSON {
         try bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
@@ -301,8 +303,9 @@ struct JSONParser {
         try forEachMember { p, key in
             if depth == 0 && !p.skipKeys.isEmpty && p.skipKeys.contains(key) {
                 try p.skipValue(depth: depth + 1)
-            } else if depth == 0 && !p.listKeys.isEmpty && p.listKeys.contains(key), p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "{") {
-                members.append((key, try p.parseMemberList(depth: depth + 1)))
+            } else if depth == 0 && !p.listKeys.isEmpty && p.listKeys.contains(key), p.index < p.bytes.count,
+                      p.bytes[p.index] == UInt8(ascii: "{") || p.bytes[p.index] == UInt8(ascii: "[") {
+                members.append((key, p.bytes[p.index] == UInt8(ascii: "{") ? try p.parseMemberList(depth: depth + 1) : try p.parseArray(depth: depth + 1, listing: true)))
             } else {
                 members.append((key, try p.parseValue(depth: depth + 1)))
             }
@@ -342,14 +345,20 @@ struct JSONParser {
         }
     }
 
-    mutating func parseArray(depth: Int) throws -> JSON {
+    /// `listing`: the array's objects are built as member lists (see `JSON.parse`).
+    mutating func parseArray(depth: Int, listing: Bool = false) throws -> JSON {
+        guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
         index += 1
         var array: [JSON] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
         while true {
             skipWhitespace()
-            array.append(try parseValue(depth: depth + 1))
+            if listing, index < bytes.count, bytes[index] == UInt8(ascii: "{") {
+                array.append(try parseMemberList(depth: depth + 1))
+            } else {
+                array.append(try parseValue(depth: depth + 1))
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

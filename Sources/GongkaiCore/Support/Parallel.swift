@@ -62,6 +62,10 @@ public struct RecordStream {
     /// How many damaged lines are named one by one before only counting them.
     public var reportLimit = 20
 
+    /// Top-level members whose objects (or array of objects) are read as member lists,
+    /// not dictionaries (`JSON.parse(_:skipping:listing:)`): extract's `lines`.
+    public var listing: Set<String> = []
+
     public init() {}
 
     /// The `--previous`/`--index` lines of a per-document stage's `--help`.
@@ -100,6 +104,7 @@ public struct RecordStream {
             let keyed = previous != nil || index != nil
             let previous = self.previous
             let version = self.version
+            let listing = self.listing
             let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
                 let key = keyed ? FastHash.hex(item.raw, salt: version) : ""
                 if let previous, let entry = previous.entry(for: key) {
@@ -118,7 +123,7 @@ public struct RecordStream {
                     return .success(Item(bytes: bytes, isError: true, key: "-", reused: false, problem: problem))
                 }
                 let object: [String: JSON]
-                switch BadRecord.check(item.raw, line: item.line, stage: stage) {
+                switch BadRecord.check(item.raw, line: item.line, stage: stage, listing: listing) {
                 case .replaced(let json, let problem): return replaced(json, problem)
                 case .record(let o): object = o
                 }

@@ -31,11 +31,43 @@ public enum TextClass {
 extension String {
     /// Removes every whitespace character: the form labels are compared in.
     public var withoutSpaces: String {
+        // Most cells hold no space at all: then the string itself, not a copy built scalar by scalar.
+        if !mayHaveSpace { return self }
         var s = String.UnicodeScalarView()
         for u in unicodeScalars where !TextClass.isSpace(u.value) && u.value != 0x0A && u.value != 0x0D {
             s.append(u)
         }
         return String(s)
+    }
+
+    /// Whether the UTF-8 bytes may hold a character `withoutSpaces` removes (false: certainly none).
+    /// Tested byte by byte against the encodings of those characters: ASCII controls and space,
+    /// U+00A0 (C2 A0), U+2000–U+200B, U+202F, U+205F (E2 80/81 …), U+3000 (E3 80 80), U+FEFF (EF BB BF).
+    var mayHaveSpace: Bool {
+        var found = false
+        let scanned: Void? = utf8.withContiguousStorageIfAvailable { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                let b = u[i]
+                if b <= 0x20 { found = true; return }
+                if b >= 0xC2 {
+                    let b1: UInt8 = i + 1 < n ? u[i + 1] : 0
+                    let b2: UInt8 = i + 2 < n ? u[i + 2] : 0
+                    switch b {
+                    case 0xC2 where b1 == 0xA0,
+                         0xE2 where (b1 == 0x80 && (b2 <= 0x8B || b2 == 0xAF)) || (b1 == 0x81 && b2 == 0x9F),
+                         0xE3 where b1 == 0x80 && b2 == 0x80,
+                         0xEF where b1 == 0xBB && b2 == 0xBF:
+                        found = true
+                        return
+                    default: break
+                    }
+                }
+                i += 1
+            }
+        }
+        return scanned == nil ? true : found
     }
 
     /// Trims whitespace (including ideographic spaces) at both ends.
