@@ -37,7 +37,9 @@ Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index"]) 
             return .passThrough
         }
         _ = try Schema.require(record, oneOf: [Schema.normalized], stage: "gongkai-extract")
-        return .record(Extractor.extract(try NormalizedDocument(json: record)).json)
+        var bytes: [UInt8] = []
+        Extractor.extract(try NormalizedDocument(json: record)).write(to: &bytes)
+        return .bytes(bytes)
     }
     if stream.previous != nil {
         Stage.note("gongkai-extract", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")

@@ -42,4 +42,37 @@ import Testing
         #expect(carry.isEmpty, "\(carry)")
         #expect(Set(samples.map(\.agency)).count == 2)
     }
+
+    /// Extract writes each report straight to bytes (`Report.write`): the same bytes as
+    /// serializing its `json`, for generated reports of every style, the seed reports,
+    /// and reports with the rarer members filled in by hand.
+    @Test func reportBytesEqualItsJSON() throws {
+        var generator = Generator(seed: 99)
+        var reports = generator.corpus(count: 150).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        for name in try Fixtures.cases(in: Fixtures.seeds) {
+            reports.append(extractReport(text: try Fixtures.text(Fixtures.seeds.appendingPathComponent(name + ".txt")), path: name + ".txt"))
+        }
+        var odd = Report(path: "目录/带\"引号\"\\和\n换行.txt", sha256: nil, bytes: 0, sourceFormat: "html")
+        odd.status = "not_a_report"
+        odd.values["apply.received.total"] = .some(Quantity(mantissa: -1234567, scale: 3))
+        odd.values["active.procurement.amount"] = .some(Quantity(mantissa: 5, scale: 4))
+        odd.values["apply.received.commercial"] = .some(nil)
+        odd.values["review.total"] = .some(Quantity(Int(Int64.min + 1)))
+        odd.provenance["apply.received.total"] = Provenance(line: 0, text: "减\t\u{1}\"1,234.567\"")
+        odd.alternatives = [Alternative(cells: ["apply.received.total"], readings: [[1, 2], [3, 4]])]
+        odd.fingerprints = ["一": [1, 2, 3], "五": []]
+        odd.findings = [Finding(check: "balance", severity: .error, message: "不平", cells: ["a", "b"], expected: .int(3), actual: .number("2.5"), line: 7)]
+        odd.periodStart = "2021-01-01"
+        reports.append(odd)
+        var other = odd
+        other.values["not.in.catalog"] = .some(Quantity(1))  // an id outside the catalog: written through `json`
+        reports += [other, Report(path: "", sha256: "x", bytes: 1, sourceFormat: "")]
+        #expect(reports.count > 150)
+        for r in reports {
+            var direct: [UInt8] = [], viaJSON: [UInt8] = []
+            r.write(to: &direct)
+            r.json.write(to: &viaJSON)
+            #expect(direct == viaJSON, "\(r.path)")
+        }
+    }
 }

@@ -30,6 +30,8 @@ public enum Parallel {
 public enum RecordOutcome: Sendable {
     /// Write this record.
     case record(JSON)
+    /// Write this record, already serialized (one line, no newline).
+    case bytes([UInt8])
     /// Write the input line unchanged (an error record passing through).
     case passThrough
 }
@@ -134,6 +136,8 @@ public struct RecordStream {
                     case .record(let json):
                         var bytes: [UInt8] = []
                         json.write(to: &bytes)
+                        return .success(Item(bytes: bytes, isError: false, key: key, reused: false))
+                    case .bytes(let bytes):
                         return .success(Item(bytes: bytes, isError: false, key: key, reused: false))
                     }
                 } catch let failure as StageFailure {
