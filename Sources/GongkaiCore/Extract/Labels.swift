@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Tolerant label matching: typos, OCR slips, missing punctuation, labels cut by
 /// a line break. Every match says which canonical label it was read as, and
@@ -58,8 +61,11 @@ public enum Labels {
 
     /// The comparison form of a label: no spaces, no numbering, no punctuation.
     public static func key(_ s: String) -> String {
-        String(stripNumbering(s).filter { !punctuation.contains($0) })
+        // The same labels come back report after report.
+        keyMemo.value(s) { String(stripNumbering(s).filter { !punctuation.contains($0) }) }
     }
+
+    static let keyMemo = Memo<String>()
 
     /// How a printed label relates to its canonical form.
     public enum Quality: Equatable, Sendable {
@@ -87,11 +93,15 @@ public enum Labels {
     /// Results already computed, shared by the threads: the same cell texts come back
     /// in report after report, and fuzzy matching is the costly part of reading them.
     final class Memo<Value>: @unchecked Sendable {
-        private var table: [String: Value] = [:]
+        /// Keyed by the text's bytes: a `String` key is hashed and compared through Unicode
+        /// normalization, which for Chinese text cost more than the lookup saved. Texts
+        /// equal only after normalization are computed apart, to the same result.
+        private var table: [BytesKey: Value] = [:]
         private let lock = NSLock()
         static var limit: Int { 200_000 }
 
-        func value(_ key: String, _ compute: () -> Value) -> Value {
+        func value(_ text: String, _ compute: () -> Value) -> Value {
+            let key = BytesKey(text)
             lock.lock()
             if let v = table[key] {
                 lock.unlock()
@@ -104,6 +114,24 @@ public enum Labels {
             table[key] = v
             lock.unlock()
             return v
+        }
+    }
+
+    /// A string as a dictionary key by its UTF-8 bytes (no normalization).
+    struct BytesKey: Hashable {
+        let text: String
+        init(_ text: String) { self.text = text }
+
+        func hash(into hasher: inout Hasher) {
+            var t = text
+            hasher.combine(t.withUTF8 { IDTable.hash(UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!), $0.count) })
+        }
+
+        static func == (a: BytesKey, b: BytesKey) -> Bool {
+            var x = a.text, y = b.text
+            return x.withUTF8 { p in
+                y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) }
+            }
         }
     }
 
