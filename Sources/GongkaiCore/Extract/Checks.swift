@@ -8,77 +8,118 @@ enum ReportChecks {
 
     static func value(_ values: Values, _ id: String) -> Quantity? { values[id] ?? nil }
 
-    /// The sum of `ids`, or nil when any is blank, absent or the sum overflows.
-    static func sum(_ values: Values, _ ids: [String]) -> Quantity? {
-        var terms: [Quantity] = []
-        for id in ids {
-            guard let v = value(values, id) else { return nil }
-            terms.append(v)
+    /// Metric ids with their catalog slots, worked out once: the identities below are
+    /// checked in every report, and looking ids up by name was most of their cost.
+    struct Cells: Sendable {
+        let ids: [String]
+        let slots: [Int?]
+        init(_ ids: [String]) {
+            self.ids = ids
+            slots = ids.map { Catalog.metricIndex[$0] }
         }
-        return Quantity.sum(terms)
+        func value(_ values: Values, _ k: Int) -> Quantity? {
+            (slots[k].map { values[index: $0] } ?? values[ids[k]]) ?? nil
+        }
+        /// The sum, or nil when any is blank, absent or the sum overflows.
+        func sum(_ values: Values) -> Quantity? {
+            var terms: [Quantity] = []
+            terms.reserveCapacity(ids.count)
+            for k in ids.indices {
+                guard let v = value(values, k) else { return nil }
+                terms.append(v)
+            }
+            return Quantity.sum(terms)
+        }
     }
+
+    /// The sum of `ids`, or nil when any is blank, absent or the sum overflows.
+    static func sum(_ values: Values, _ ids: [String]) -> Quantity? { Cells(ids).sum(values) }
 
     static func columnLabel(_ id: String) -> String {
         Catalog.applicantColumns.first { $0.id == id }?.label ?? id
     }
 
+    static let balanceCells: [(label: String, left: Cells, right: Cells)] = Catalog.applicantColumns.map { column in
+        (column.label, Cells(["apply.received.\(column.id)", "apply.carried_over.\(column.id)"]),
+         Cells(["apply.total.\(column.id)", "apply.carried_forward.\(column.id)"]))
+    }
+
     /// 一 + 二 = 三(七) + 四, per applicant column.
     static func balance(_ values: Values) -> [Finding] {
         var out: [Finding] = []
-        for column in Catalog.applicantColumns {
-            let left = ["apply.received.\(column.id)", "apply.carried_over.\(column.id)"]
-            let right = ["apply.total.\(column.id)", "apply.carried_forward.\(column.id)"]
-            guard let l = sum(values, left), let r = sum(values, right), l != r else { continue }
+        for (label, left, right) in balanceCells {
+            guard let l = left.sum(values), let r = right.sum(values), l != r else { continue }
             let diff = l.subtracting(r).map { $0.mantissa < 0 ? ($0.negated ?? $0) : $0 }
             out.append(Finding(
                 check: "balance", severity: .error,
-                message: "第三部分“\(column.label)”列：一+二=\(l)，三(七)+四=\(r)，相差\(diff.map(\.description) ?? "?")",
-                cells: left + right, expected: l.json, actual: r.json))
+                message: "第三部分“\(label)”列：一+二=\(l)，三(七)+四=\(r)，相差\(diff.map(\.description) ?? "?")",
+                cells: left.ids + right.ids, expected: l.json, actual: r.json))
         }
         return out
+    }
+
+    static func rowTotalCells(format: String) -> [(label: String, parts: Cells, total: Cells)] {
+        format == "2019" ? rowTotalCells2019 : (format == "2021" ? rowTotalCells2021 : computeRowTotalCells(format))
+    }
+    static let rowTotalCells2019 = computeRowTotalCells("2019")
+    static let rowTotalCells2021 = computeRowTotalCells("2021")
+    static func computeRowTotalCells(_ format: String) -> [(label: String, parts: Cells, total: Cells)] {
+        Catalog.applyRows(format: format).map { row in
+            (row.label, Cells(Catalog.applicantColumns.dropLast().map { row.metric($0.id) }), Cells([row.metric("total")]))
+        }
     }
 
     /// Each row's 总计 = the sum of its six applicant columns.
     static func rowTotals(_ values: Values, format: String) -> [Finding] {
         var out: [Finding] = []
-        for row in Catalog.applyRows(format: format) {
-            let parts = Catalog.applicantColumns.dropLast().map { row.metric($0.id) }
-            guard let total = value(values, row.metric("total")), let s = sum(values, parts), s != total else { continue }
+        for (label, parts, totalCell) in rowTotalCells(format: format) {
+            guard let total = totalCell.value(values, 0), let s = parts.sum(values), s != total else { continue }
             out.append(Finding(
                 check: "row_total", severity: .error,
-                message: "第三部分“\(row.label)”行：各类申请人之和为\(s)，“总计”列填写\(total)",
-                cells: parts + [row.metric("total")], expected: s.json, actual: total.json))
+                message: "第三部分“\(label)”行：各类申请人之和为\(s)，“总计”列填写\(total)",
+                cells: parts.ids + totalCell.ids, expected: s.json, actual: total.json))
         }
         return out
+    }
+
+    static func resultTotalCells(format: String) -> [(label: String, parts: Cells, total: Cells)] {
+        format == "2019" ? resultTotalCells2019 : (format == "2021" ? resultTotalCells2021 : computeResultTotalCells(format))
+    }
+    static let resultTotalCells2019 = computeResultTotalCells("2019")
+    static let resultTotalCells2021 = computeResultTotalCells("2021")
+    static func computeResultTotalCells(_ format: String) -> [(label: String, parts: Cells, total: Cells)] {
+        let rows = Catalog.resultRows(format: format)
+        return Catalog.applicantColumns.map { column in
+            (column.label, Cells(rows.map { $0.metric(column.id) }), Cells(["apply.total.\(column.id)"]))
+        }
     }
 
     /// 三(七) = the sum of the result rows, per column.
     static func resultTotals(_ values: Values, format: String) -> [Finding] {
         var out: [Finding] = []
-        let rows = Catalog.resultRows(format: format)
-        for column in Catalog.applicantColumns {
-            let parts = rows.map { $0.metric(column.id) }
-            let totalID = "apply.total.\(column.id)"
-            guard let total = value(values, totalID), let s = sum(values, parts), s != total else { continue }
+        for (label, parts, totalCell) in resultTotalCells(format: format) {
+            guard let total = totalCell.value(values, 0), let s = parts.sum(values), s != total else { continue }
             out.append(Finding(
                 check: "result_total", severity: .error,
-                message: "第三部分“\(column.label)”列：办理结果各项之和为\(s)，“(七)总计”填写\(total)",
-                cells: parts + [totalID], expected: s.json, actual: total.json))
+                message: "第三部分“\(label)”列：办理结果各项之和为\(s)，“(七)总计”填写\(total)",
+                cells: parts.ids + totalCell.ids, expected: s.json, actual: total.json))
         }
         return out
+    }
+
+    static let reviewCells: [(label: String, parts: Cells, total: Cells)] = Catalog.reviewGroups.map { group in
+        (group.label, Cells(Catalog.reviewColumns.dropLast().map { "\(group.id).\($0.id)" }), Cells(["\(group.id).total"]))
     }
 
     /// Section 四: each 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结.
     static func reviewTotals(_ values: Values) -> [Finding] {
         var out: [Finding] = []
-        for group in Catalog.reviewGroups {
-            let parts = Catalog.reviewColumns.dropLast().map { "\(group.id).\($0.id)" }
-            let totalID = "\(group.id).total"
-            guard let total = value(values, totalID), let s = sum(values, parts), s != total else { continue }
+        for (label, parts, totalCell) in reviewCells {
+            guard let total = totalCell.value(values, 0), let s = parts.sum(values), s != total else { continue }
             out.append(Finding(
                 check: "review_total", severity: .error,
-                message: "第四部分“\(group.label)”：结果维持+结果纠正+其他结果+尚未审结=\(s)，“总计”填写\(total)",
-                cells: parts + [totalID], expected: s.json, actual: total.json))
+                message: "第四部分“\(label)”：结果维持+结果纠正+其他结果+尚未审结=\(s)，“总计”填写\(total)",
+                cells: parts.ids + totalCell.ids, expected: s.json, actual: total.json))
         }
         return out
     }
