@@ -80,6 +80,25 @@ import Testing
         #expect("政府　信息".withoutSpaces == "政府信息")
         #expect("政府、信息".withoutSpaces == "政府、信息")
     }
+
+    /// The byte-level `splitOnSpaces` and `endsWith` agree with the standard library's
+    /// grapheme-aware `split` and `hasSuffix`, on simple text and on text with combining
+    /// marks, CR LF, compatibility ideographs and the like (where they fall back).
+    @Test func byteLevelSplitAndSuffixAgreeWithTheStandardLibrary() {
+        let alphabet: [String] = [" ", " ", "元", "万", "1", "2", ".", "行政", "、", "（", "Ａ", "é", "e\u{301}", "\u{301}", "\r\n", "\r", "\u{F900}", "\u{8C48}",
+                                  "\u{200D}", "👍🏽", "\u{302A}", "한", "\u{AD}", "—", "\u{2028}"]
+        var state: UInt64 = 12345
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<4000 {
+            let s = (0..<(next() % 9)).map { _ in alphabet[next() % alphabet.count] }.joined()
+            #expect(s.splitOnSpaces() == s.split(separator: " ").map(String.init), "\(s.unicodeScalars.map { $0.value })")
+            for suffix in ["元", "万元", " 元"] {
+                #expect(s.endsWith(simple: suffix) == s.hasSuffix(suffix), "\(s.unicodeScalars.map { $0.value }) \(suffix)")
+            }
+        }
+        #expect("行政许可 97 3".splitOnSpaces() == ["行政许可", "97", "3"])
+        #expect("13575394432.52元".endsWith(simple: "元") && !"元x".endsWith(simple: "元"))
+    }
 }
 
 @Suite struct JSONTests {

@@ -87,7 +87,7 @@ public enum CellValue: Equatable, Sendable {
     /// Splits a label cell that has its numbers run on (`行政许可 97`,
     /// `8.属于行政查询事项1 0 0`) into the label and the value tokens.
     public static func splitLabel(_ cell: String) -> (label: String, values: [String]) {
-        var tokens = cell.split(separator: " ").map(String.init)
+        var tokens = cell.splitOnSpaces()
         var values: [String] = []
         while let last = tokens.last, tokens.count > 1, isValueLike(last) {
             values.insert(last, at: 0)
@@ -109,7 +109,7 @@ public enum CellValue: Equatable, Sendable {
         // Units after the number (`13575394432.52元`) belong to the value.
         var unitEnd = scalars.count
         if cut == scalars.count {
-            for unitWord in ["万元", "元"] where label.hasSuffix(unitWord) {
+            for unitWord in ["万元", "元"] where label.endsWith(simple: unitWord) {
                 let u = Array(unitWord.unicodeScalars).count
                 var c = scalars.count - u
                 while c > 0, TextClass.isDigit(scalars[c - 1].value) || scalars[c - 1].value == 0x2E { c -= 1 }

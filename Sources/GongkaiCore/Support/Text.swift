@@ -21,6 +21,21 @@ public enum TextClass {
 
     @inline(__always) public static func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
 
+    /// A scalar that is always a character of its own and has no canonical decomposition
+    /// to another such scalar: printable ASCII, Latin-1 letters and signs, general and CJK
+    /// punctuation, CJK ideographs, full-width forms. In a string of these alone,
+    /// characters are scalars and canonical equality is byte equality, so the standard
+    /// library's grapheme-aware `split`, `hasPrefix`, `hasSuffix` and `count` can be done on bytes.
+    @inline(__always) public static func isSimple(_ v: UInt32) -> Bool {
+        if v < 0x80 { return v >= 0x20 && v < 0x7F }
+        if v < 0x100 { return v >= 0xA0 && v != 0xAD }
+        if v >= 0x4E00 && v <= 0x9FFF { return true }
+        if v >= 0x3000 && v <= 0x303F { return v < 0x302A || v > 0x302F }
+        if v >= 0xFF01 && v <= 0xFF9D { return true }
+        if v >= 0x2010 && v <= 0x205E { return v < 0x2028 || v > 0x202F }
+        return v >= 0x3400 && v <= 0x4DBF
+    }
+
     /// Whitespace, including the ideographic space and the invisible ones converters leave.
     @inline(__always) public static func isSpace(_ v: UInt32) -> Bool {
         v == 0x20 || v == 0x09 || v == 0xA0 || v == 0x3000 || (0x2000...0x200B).contains(v) || v == 0xFEFF
@@ -68,6 +83,36 @@ extension String {
             }
         }
         return scanned == nil ? true : found
+    }
+
+    /// Whether every scalar is `TextClass.isSimple`: characters are scalars, equality is bytes.
+    public var isSimpleText: Bool {
+        for u in unicodeScalars where !TextClass.isSimple(u.value) { return false }
+        return true
+    }
+
+    /// `split(separator: " ")` as strings, on bytes when the text is simple (the same result:
+    /// a space there is a character of its own).
+    public func splitOnSpaces() -> [String] {
+        guard isSimpleText else { return split(separator: " ").map(String.init) }
+        var out: [String] = []
+        var s = self
+        s.withUTF8 { u in
+            var start = 0
+            for i in 0..<u.count where u[i] == 0x20 {
+                if i > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)) }
+                start = i + 1
+            }
+            if u.count > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self)) }
+        }
+        return out
+    }
+
+    /// `hasSuffix(suffix)` for a simple `suffix`: compared on bytes when this text is simple too.
+    public func endsWith(simple suffix: String) -> Bool {
+        guard isSimpleText else { return hasSuffix(suffix) }
+        let a = utf8, b = suffix.utf8
+        return a.count >= b.count && a.suffix(b.count).elementsEqual(b)
     }
 
     /// Trims whitespace (including ideographic spaces) at both ends.
