@@ -60,16 +60,29 @@ enum ActiveTable {
             if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }
             return [m.payload]
         }
+        // Simple text (characters are scalars) is scanned as scalars, the rest as characters.
+        if key.isSimpleText { return phraseColumns(Array(key.unicodeScalars), columnPhraseScalars) }
+        return phraseColumns(Array(key), columnPhraseCharacters)
+    }
+
+    static let columnPhraseScalars: [[Unicode.Scalar]] = columnPhrases.map { Array($0.key.unicodeScalars) }
+    static let columnPhraseCharacters: [[Character]] = columnPhrases.map { Array($0.key) }
+
+    /// The columns whose phrases (`columnPhrases`, longest first) cover a one-cell header
+    /// `chars`, left to right; empty when they cover less than four fifths of it.
+    static func phraseColumns<E: Equatable>(_ chars: [E], _ phrases: [[E]]) -> [Column] {
         var found: [(offset: Int, column: Column)] = []
-        var taken = [Bool](repeating: false, count: key.count)
-        let chars = Array(key)
-        for (phrase, column) in columnPhrases {
-            let p = Array(phrase)
+        var taken = [Bool](repeating: false, count: chars.count)
+        for (k, p) in phrases.enumerated() {
             var i = 0
             while i + p.count <= chars.count {
-                if !taken[i] && Array(chars[i..<(i + p.count)]) == p && !taken[i + p.count - 1] {
+                var same = !taken[i] && !taken[i + p.count - 1]
+                if same {
+                    for j in 0..<p.count where chars[i + j] != p[j] { same = false; break }
+                }
+                if same {
                     for j in i..<(i + p.count) { taken[j] = true }
-                    found.append((i, column))
+                    found.append((i, columnPhrases[k].column))
                     i += p.count
                 } else {
                     i += 1

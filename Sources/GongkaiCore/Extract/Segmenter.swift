@@ -63,7 +63,7 @@ enum Segmenter {
         for line in lines {
             // Characters are never more than scalars or bytes: the cheap counts rule out most lines.
             if line.cells.count == 1, let text = line.cells.first, text.utf8.count >= longLine,
-               text.unicodeScalars.count >= longLine, text.count >= longLine {
+               text.unicodeScalars.count >= longLine, text.isSimpleText || text.count >= longLine {
                 out += cut(text).map { Line(number: line.number, cells: [$0]) }
             } else {
                 out.append(line)
