@@ -211,7 +211,7 @@ enum ApplyTable {
         let sawSubRows = !labelsSeen.isDisjoint(with: subRows)
         let format = sawSubRows || !labelsSeen.contains("apply.other") ? "2021" : "2019"
         let order = Catalog.applyRows(format: format).map(\.id)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let position = positions(format: format)
         var labelOnly = Set<String>()
         for e in events { if case .labelOnly(let id, _) = e { labelOnly.insert(id) } }
 
@@ -248,19 +248,22 @@ enum ApplyTable {
         result.present = true
         result.format = format
         let ids = Catalog.applyMetrics(format: format)
-        result.declare(ids)
+        let idSlots = slots(format: format)
+        result.declare(slots: idSlots.flatMap { $0 })
 
-        // Run-together rows: keep only what the table's identities pin down.
+        // Run-together rows: keep only what the table's identities pin down (the known
+        // cells are gathered only when there are such rows to solve).
+        let solving = readings.values.contains { if case .candidates = $0 { return true } else { return false } }
         var known: [String: Int64?] = [:]
         var unknowns: [DigitSplit.Unknown] = []
         var candidateRows: [(id: String, raw: String, line: Int)] = []
-        for row in Catalog.applyRows(format: format) {
-            let cellIDs = Catalog.applicantColumns.map { row.metric($0.id) }
+        for (row, cellSlots) in zip(Catalog.applyRows(format: format), idSlots) {
+            let cellIDs = row.cells
             switch readings[row.id] {
             case .cells(let values, let line)?:
-                for (id, v) in zip(cellIDs, values) {
-                    result.set(id, v, line: line)
-                    known[id] = v.quantity.flatMap { $0.isInteger ? Int64($0.mantissa) : nil }
+                for ((id, slot), v) in zip(zip(cellIDs, cellSlots), values) {
+                    result.set(id, slot: slot, v, line: line)
+                    if solving { known[id] = v.quantity.flatMap { $0.isInteger ? Int64($0.mantissa) : nil } }
                 }
             case .candidates(let all, let raw, let line)?:
                 unknowns.append(DigitSplit.Unknown(ids: cellIDs, candidates: all))
@@ -270,7 +273,7 @@ enum ApplyTable {
                     check: "ambiguous_cells", severity: .warning,
                     message: "第三部分“\(row.label)”一行\(reason)，已留空",
                     cells: cellIDs, line: line))
-                for id in cellIDs { result.provenance[id] = Provenance(line: line, text: "") }
+                for slot in cellSlots { result.provenance[index: slot] = Provenance(line: line, text: "") }
             case nil:
                 continue
             }
@@ -307,8 +310,28 @@ enum ApplyTable {
                 message: "第三部分第\(o.line)行的数字（\(o.text)）不能确定属于哪一行，未采用",
                 cells: [], line: o.line))
         }
-        for id in ids where result.values[id] == .some(nil) { result.blanks.append(id) }
+        for (id, slot) in zip(ids, idSlots.joined()) where result.values[index: slot] == .some(nil) { result.blanks.append(id) }
         return result
+    }
+
+    /// Each row's position in the table of `format`.
+    static func positions(format: String) -> [String: Int] {
+        format == "2019" ? positions2019 : (format == "2021" ? positions2021 : computePositions(format))
+    }
+    static let positions2019 = computePositions("2019")
+    static let positions2021 = computePositions("2021")
+    static func computePositions(_ format: String) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: Catalog.applyRows(format: format).map(\.id).enumerated().map { ($1, $0) })
+    }
+
+    /// The catalog slots of each row's seven cells, rows in table order (`Catalog.applyMetrics` order).
+    static func slots(format: String) -> [[Int]] {
+        format == "2019" ? slots2019 : (format == "2021" ? slots2021 : computeSlots(format))
+    }
+    static let slots2019 = computeSlots("2019")
+    static let slots2021 = computeSlots("2021")
+    static func computeSlots(_ format: String) -> [[Int]] {
+        Catalog.applyRows(format: format).map { $0.cells.map { Catalog.metricIndex[$0]! } }
     }
 
     /// The table's own identities: each row's 总计, 一+二 = 三(七)+四 and 三(七) = Σ results, per column.

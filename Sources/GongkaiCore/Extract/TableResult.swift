@@ -23,18 +23,40 @@ public struct TableResult: Sendable {
         for id in ids where values[id] == nil { values[id] = .some(nil) }
     }
 
+    /// Declares the table's cells by their catalog slots (`Catalog.metricIndex`).
+    mutating func declare(slots: [Int]) {
+        for i in slots where values[index: i] == nil { values.set(index: i, .some(nil)) }
+    }
+
     /// Records one cell read from `line`.
     mutating func set(_ id: String, _ cell: CellValue, line: Int) {
+        guard let slot = Catalog.metricIndex[id] else {
+            switch cell {
+            case .number(let q, let raw):
+                values[id] = q
+                provenance[id] = Provenance(line: line, text: raw)
+            case .blank(let raw), .text(let raw):
+                values[id] = .some(nil)
+                provenance[id] = Provenance(line: line, text: raw)
+            }
+            if case .text = cell { unreadable.append(id) }
+            return
+        }
+        set(id, slot: slot, cell, line: line)
+    }
+
+    /// `set` for a metric whose catalog slot is known.
+    mutating func set(_ id: String, slot: Int, _ cell: CellValue, line: Int) {
         switch cell {
         case .number(let q, let raw):
-            values[id] = q
-            provenance[id] = Provenance(line: line, text: raw)
+            values.set(index: slot, .some(q))
+            provenance[index: slot] = Provenance(line: line, text: raw)
         case .blank(let raw):
-            values[id] = .some(nil)
-            provenance[id] = Provenance(line: line, text: raw)
+            values.set(index: slot, .some(nil))
+            provenance[index: slot] = Provenance(line: line, text: raw)
         case .text(let raw):
-            values[id] = .some(nil)
-            provenance[id] = Provenance(line: line, text: raw)
+            values.set(index: slot, .some(nil))
+            provenance[index: slot] = Provenance(line: line, text: raw)
             unreadable.append(id)
         }
     }

@@ -61,20 +61,25 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
                 count += (extra[id] != nil ? 1 : 0) - (had ? 1 : 0)
                 return
             }
-            allocate()
-            let had = state[i] != MetricValues.absent
-            switch newValue {
-            case .none:
-                state[i] = MetricValues.absent
-            case .some(.none):
-                state[i] = MetricValues.blank
-            case .some(.some(let q)):
-                state[i] = MetricValues.number
-                mantissa[i] = q.mantissa
-                scale[i] = UInt8(q.scale)
-            }
-            count += (state[i] != MetricValues.absent ? 1 : 0) - (had ? 1 : 0)
+            set(index: i, newValue)
         }
+    }
+
+    /// Sets the cell of the metric at `i` in `Catalog.metrics` (nil: absent, `.some(nil)`: blank).
+    public mutating func set(index i: Int, _ newValue: Quantity??) {
+        allocate()
+        let had = state[i] != MetricValues.absent
+        switch newValue {
+        case .none:
+            state[i] = MetricValues.absent
+        case .some(.none):
+            state[i] = MetricValues.blank
+        case .some(.some(let q)):
+            state[i] = MetricValues.number
+            mantissa[i] = q.mantissa
+            scale[i] = UInt8(q.scale)
+        }
+        count += (state[i] != MetricValues.absent ? 1 : 0) - (had ? 1 : 0)
     }
 
     /// The ids present, in catalog order, then any others sorted.
