@@ -28,7 +28,14 @@ Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index"]) 
     // Each line's small object read as a member list: a dictionary per line cost a tenth of the stage.
     stream.listing = ["lines"]
     stream.configure(args, version: Extractor.version + "/" + Stage.executableFingerprint())
-    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-extract") { record in
+    /// A well-formed normalized record read straight from its bytes (see `NormalizedDocument.decode`).
+    func extract(_ doc: NormalizedDocument) -> RecordOutcome {
+        var bytes: [UInt8] = []
+        Extractor.extract(doc).write(to: &bytes)
+        return .bytes(bytes)
+    }
+    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-extract",
+                   fast: { NormalizedDocument.decode($0).map(extract) }) { record in
         // The agency alias table is for aggregate: passed on untouched.
         if record["format"]?.stringValue == "aliases" {
             guard record["schema"]?.stringValue == Schema.document else {
@@ -37,9 +44,7 @@ Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index"]) 
             return .passThrough
         }
         _ = try Schema.require(record, oneOf: [Schema.normalized], stage: "gongkai-extract")
-        var bytes: [UInt8] = []
-        Extractor.extract(try NormalizedDocument(json: record)).write(to: &bytes)
-        return .bytes(bytes)
+        return extract(try NormalizedDocument(json: record))
     }
     if stream.previous != nil {
         Stage.note("gongkai-extract", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")

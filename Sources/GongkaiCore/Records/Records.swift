@@ -172,3 +172,126 @@ public struct NormalizedDocument: Equatable, Sendable {
         self.lines = lines
     }
 }
+
+extension NormalizedDocument {
+    /// Reads a record straight from its bytes, without building JSON values, when it has
+    /// exactly the shape normalize writes: the schema, no error, a string path, and lines
+    /// of `{"cells":[strings…],"n":number}`. Nil for anything else (a repeated member,
+    /// another type, an error record, the alias table, damaged JSON): the general reader
+    /// then takes the line and gives what it always gave. Where it answers, it answers
+    /// what `init(json:)` makes of the same bytes (tested).
+    public static func decode(_ raw: [UInt8]) -> NormalizedDocument? {
+        raw.withUnsafeBufferPointer { buffer -> NormalizedDocument? in
+            var p = JSONParser(bytes: buffer)
+            var schema: String?, path: String?, bytes: Int?, lines: [Line]?
+            var sha256: String??, format: String??, encoding: String??, error: Bool?
+            /// A string or null, nil when it is neither (the reader gives up).
+            func stringOrNull(_ p: inout JSONParser) throws -> String?? {
+                guard p.index < p.bytes.count else { return nil }
+                if p.bytes[p.index] == UInt8(ascii: "\"") { return .some(try p.parseString()) }
+                if p.bytes[p.index] == UInt8(ascii: "n") { try p.expectLiteral("null"); return .some(nil) }
+                return nil
+            }
+            struct Unexpected: Error {}
+            do {
+                p.skipWhitespace()
+                guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return nil }
+                try p.forEachMember { p, key in
+                    switch key {
+                    case "schema":
+                        guard schema == nil, let s = try stringOrNull(&p), let s else { throw Unexpected() }
+                        schema = s
+                    case "path":
+                        guard path == nil, let s = try stringOrNull(&p), let s else { throw Unexpected() }
+                        path = s
+                    case "bytes":
+                        guard bytes == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "-") || (0x30...0x39).contains(p.bytes[p.index])
+                        else { throw Unexpected() }
+                        bytes = Int(try p.parseNumber()) ?? 0
+                    case "sha256":
+                        guard sha256 == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
+                        sha256 = s
+                    case "format":
+                        guard format == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
+                        format = s
+                    case "encoding":
+                        guard encoding == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
+                        encoding = s
+                    case "error":
+                        // Only a null error: a real one is an error record, passed on by the general path.
+                        guard error == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "n") else { throw Unexpected() }
+                        try p.expectLiteral("null")
+                        error = false
+                    case "lines":
+                        guard lines == nil else { throw Unexpected() }
+                        lines = try readLines(&p)
+                    default:
+                        try p.skipValue(depth: 1)
+                    }
+                }
+                p.skipWhitespace()
+                guard p.index == buffer.count else { return nil }
+            } catch {
+                return nil
+            }
+            guard schema == Schema.normalized, let path else { return nil }
+            let f = format ?? nil
+            if f == "aliases" { return nil }
+            return NormalizedDocument(path: path, bytes: bytes ?? 0, sha256: sha256 ?? nil, format: f ?? "text",
+                                      encoding: encoding ?? nil, lines: lines ?? [])
+        }
+    }
+
+    /// `[{"cells":[…],"n":…},…]`, each line with both members once, cells all strings.
+    static func readLines(_ p: inout JSONParser) throws -> [Line] {
+        struct Unexpected: Error {}
+        guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
+        p.index += 1
+        var lines: [Line] = []
+        p.skipWhitespace()
+        if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; return lines }
+        while true {
+            p.skipWhitespace()
+            guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "{") else { throw Unexpected() }
+            var number: Int??, cells: [String]?
+            try p.forEachMember { p, key in
+                switch key {
+                case "n":
+                    guard number == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "-") || (0x30...0x39).contains(p.bytes[p.index])
+                    else { throw Unexpected() }
+                    number = .some(Int(try p.parseNumber()))
+                case "cells":
+                    guard cells == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
+                    p.index += 1
+                    var out: [String] = []
+                    p.skipWhitespace()
+                    if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") {
+                        p.index += 1
+                    } else {
+                        while true {
+                            p.skipWhitespace()
+                            guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
+                            out.append(try p.parseString())
+                            p.skipWhitespace()
+                            guard p.index < p.bytes.count else { throw Unexpected() }
+                            if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+                            if p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; break }
+                            throw Unexpected()
+                        }
+                    }
+                    cells = out
+                default:
+                    throw Unexpected()
+                }
+            }
+            // Both members, as normalize writes them (anything else: the general reader).
+            guard let number, let cells else { throw Unexpected() }
+            lines.append(Line(number: number ?? lines.count + 1, cells: cells))
+            p.skipWhitespace()
+            guard p.index < p.bytes.count else { throw Unexpected() }
+            if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+            if p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; return lines }
+            throw Unexpected()
+        }
+    }
+}

@@ -97,7 +97,10 @@ public struct RecordStream {
     /// - Parameter transform: pure and thread-safe. It throws `RecordProblem` for a record it
     ///   cannot take (written as an error record), `StageFailure` for one of another stage's
     ///   kind (fatal, reported with its line number).
+    /// - Parameter fast: tried first on a line's bytes; nil hands the line to the general
+    ///   path (parsed, checked, `transform`). It must give what that path would give.
     public mutating func run(reader: inout LineReader, writer: OutputWriter, stage: String,
+                             fast: (([UInt8]) -> RecordOutcome?)? = nil,
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
         var batch: [(line: Int, raw: [UInt8])] = []
         var pendingBytes = 0
@@ -123,6 +126,17 @@ public struct RecordStream {
                     json.write(to: &bytes)
                     // Not cached: the next run finds the line damaged again, and says so again.
                     return .success(Item(bytes: bytes, isError: true, key: "-", reused: false, problem: problem))
+                }
+                if let fast, let outcome = fast(item.raw) {
+                    switch outcome {
+                    case .passThrough: return .success(Item(bytes: nil, isError: false, key: key, reused: false))
+                    case .record(let json):
+                        var bytes: [UInt8] = []
+                        json.write(to: &bytes)
+                        return .success(Item(bytes: bytes, isError: false, key: key, reused: false))
+                    case .bytes(let bytes):
+                        return .success(Item(bytes: bytes, isError: false, key: key, reused: false))
+                    }
                 }
                 let object: [String: JSON]
                 switch BadRecord.check(item.raw, line: item.line, stage: stage, listing: listing) {
