@@ -149,6 +149,21 @@ import Testing
         #expect(try JSON.parse("{}") == .object([:]) && JSON.parse(" { } ") == .object([:]))
     }
 
+    /// Strings are checked for valid UTF-8 by decoding and comparing: every kind of invalid
+    /// sequence is refused, and valid text (a replacement character among it) is kept as it is.
+    @Test func stringsMustBeValidUTF8() throws {
+        func quoted(_ b: [UInt8]) -> [UInt8] { [0x22] + b + [0x22] }
+        let invalid: [[UInt8]] = [[0x80], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98], [0xF5, 0x80, 0x80, 0x80],
+                                  [0xE4, 0xB8], [0xFF], [0x61, 0xC3], [0xF4, 0x90, 0x80, 0x80]]
+        for b in invalid {
+            #expect(throws: JSONParseError.self, "\(b)") { try JSON.parse(quoted(b)) }
+            #expect(throws: JSONParseError.self, "\(b) after an escape") { try JSON.parse(quoted(Array("\\n".utf8) + b)) }
+        }
+        for text in ["\u{FFFD}", "政府\u{FFFD}信息", "😀", "\u{10FFFF}", "a\u{7F}", ""] {
+            #expect(try JSON.parse(quoted(Array(text.utf8))) == .string(text))
+        }
+    }
+
     @Test func rejectsMalformedInputWithPosition() {
         for bad in ["{\"a\":}", "[1,2", "{\"a\" 1}", "nul", "\"abc", "{\"a\":1}x", "[01x]", "\"\\ud800\""] {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSON.parse(bad) }

@@ -453,7 +453,7 @@ struct JSONParser {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                guard let s = out.withUnsafeBufferPointer(JSONParser.string(validating:)) else { throw error("invalid UTF-8 in string") }
                 return s
             }
             if b < 0x20 { throw error("control character in string") }
@@ -494,10 +494,20 @@ struct JSONParser {
     }
 
     func validated(_ range: Range<Int>) throws -> String {
-        guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+        guard let s = JSONParser.string(validating: UnsafeBufferPointer(rebasing: bytes[range])) else {
             throw JSONParseError(offset: range.lowerBound, reason: "invalid UTF-8 in string")
         }
         return s
+    }
+
+    /// The string of valid UTF-8 bytes, nil for invalid ones. `String(validating:as:)` took
+    /// its generic path here (a thousand instructions a cell); decoding repairs invalid bytes
+    /// instead, which always changes them, so equal bytes mean the input was valid.
+    static func string(validating u: UnsafeBufferPointer<UInt8>) -> String? {
+        let s = String(decoding: u, as: UTF8.self)
+        var copy = s
+        let same = copy.withUTF8 { d in d.count == u.count && (u.count == 0 || memcmp(d.baseAddress!, u.baseAddress!, u.count) == 0) }
+        return same ? s : nil
     }
 
     mutating func hex4() throws -> UInt32 {
