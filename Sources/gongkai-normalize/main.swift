@@ -34,7 +34,9 @@ Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index"]
             return .passThrough
         }
         _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
-        return .record(Normalizer.normalize(try Document(json: record)).json)
+        var bytes: [UInt8] = []
+        Normalizer.normalize(try Document(json: record)).write(to: &bytes)
+        return .bytes(bytes)
     }
     if stream.previous != nil {
         Stage.note("gongkai-normalize", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")

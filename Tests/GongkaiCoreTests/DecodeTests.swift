@@ -1,8 +1,9 @@
 import Testing
 @testable import GongkaiCore
 
-/// Extract reads well-formed normalized records straight from their bytes; that reader
-/// must give what the general one gives, and leave every other line to it.
+/// Normalize writes its records straight to bytes and extract reads well-formed ones
+/// straight from them: the bytes are those of the record's JSON, the reading is the
+/// general reader's, and every other line is left to the general reader.
 @Suite struct NormalizedDecodeTests {
     static func general(_ raw: [UInt8]) throws -> NormalizedDocument {
         guard case .object(let o) = try JSON.parse(raw) else { throw StageFailure("not an object") }
@@ -20,6 +21,9 @@ import Testing
                                        lines: [Line(number: 7, cells: []), Line(number: 0, cells: ["", "\t\u{1}", "政府\u{2028}"])]))
         for doc in docs {
             let raw = Array(doc.json.serialized.utf8)
+            var direct: [UInt8] = []
+            doc.write(to: &direct)
+            #expect(direct == raw, "\(doc.path): written straight differs from its JSON")
             let fast = try #require(NormalizedDocument.decode(raw), "\(doc.path)")
             #expect(fast == doc)
             #expect(fast == (try Self.general(raw)))
