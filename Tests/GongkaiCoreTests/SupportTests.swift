@@ -97,6 +97,24 @@ import Testing
             }
         }
         #expect("行政许可 97 3".splitOnSpaces() == ["行政许可", "97", "3"])
+        // Normalize's byte-level cuts: tabs (always characters of their own) and line ends.
+        let withBreaks = alphabet + ["\t", "\t\u{301}", "\n", "\r", "\r\n"]
+        for _ in 0..<3000 {
+            let s = (0..<(next() % 10)).map { _ in withBreaks[next() % withBreaks.count] }.joined()
+            #expect(Normalizer.splitTabs(s) == s.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            var lines: [String] = [], current = ""
+            var scalars = Array(s.unicodeScalars)[...]
+            while let u = scalars.popFirst() {
+                if u == "\n" || u == "\r" {
+                    lines.append(current); current = ""
+                    if u == "\r", scalars.first == "\n" { scalars.removeFirst() }
+                } else {
+                    current.unicodeScalars.append(u)
+                }
+            }
+            if !current.isEmpty { lines.append(current) }
+            #expect(Normalizer.splitLines(s).map(String.init) == lines, "\(s.unicodeScalars.map { $0.value })")
+        }
         #expect("13575394432.52元".endsWith(simple: "元") && !"元x".endsWith(simple: "元"))
     }
 }

@@ -26,23 +26,24 @@ public enum Normalizer {
 
     /// Splits on `\n`, `\r\n` and lone `\r`.
     static func splitLines(_ text: String) -> [Substring] {
+        // On bytes: \n and \r are ASCII, so byte positions of them are scalar boundaries.
         var out: [Substring] = []
-        var start = text.startIndex
-        var i = text.startIndex
-        let scalars = text.unicodeScalars
-        while i < text.endIndex {
-            let c = scalars[i]
-            if c == "\n" || c == "\r" {
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            let c = utf8[i]
+            if c == 0x0A || c == 0x0D {
                 out.append(text[start..<i])
-                var next = scalars.index(after: i)
-                if c == "\r", next < text.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                var next = utf8.index(after: i)
+                if c == 0x0D, next < utf8.endIndex, utf8[next] == 0x0A { next = utf8.index(after: next) }
                 start = next
                 i = next
             } else {
-                i = scalars.index(after: i)
+                i = utf8.index(after: i)
             }
         }
-        if start < text.endIndex { out.append(text[start...]) }
+        if start < utf8.endIndex { out.append(text[start...]) }
         return out
     }
 
@@ -63,7 +64,7 @@ public enum Normalizer {
             if inner.hasSuffix("|") && !inner.hasSuffix("\\|") { inner = inner.dropLast() }
             cells = splitPipes(inner)
         } else if line.utf8.contains(0x09) {
-            cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            cells = splitTabs(line)
         } else {
             cells = splitOnSpaceRuns(stripHeadingMarks(trimmedLine))
         }
@@ -145,6 +146,22 @@ public enum Normalizer {
         s.allSatisfy { $0 == "|" || $0 == "-" || $0 == ":" || $0 == " " } && s.contains("-")
     }
 
+    /// `split(separator: "\t", omittingEmptySubsequences: false)` on bytes: a tab is a control
+    /// character, always a character of its own, so the cuts fall where the standard library's do.
+    static func splitTabs(_ s: String) -> [String] {
+        var out: [String] = []
+        var s = s
+        s.withUTF8 { u in
+            var start = 0
+            for i in 0..<u.count where u[i] == 0x09 {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self))
+        }
+        return out
+    }
+
     static func splitPipes(_ s: Substring) -> [String] {
         s.split(separator: "|", omittingEmptySubsequences: false).map {
             $0.utf8.contains(0x01) ? String($0).replacingOccurrences(of: "\u{1}", with: "|") : String($0)
@@ -194,6 +211,9 @@ public enum Normalizer {
     static func isPageFurniture(_ s: String) -> Bool {
         // Page numbers are short.
         guard s.utf8.count <= 40 else { return false }
+        // Only a line that starts with a dash or 第 (spaces aside) can be one.
+        guard let first = s.unicodeScalars.first(where: { !TextClass.isSpace($0.value) && $0.value != 0x0A && $0.value != 0x0D }),
+              Normalizer.furnitureStarts.contains(first.value) else { return false }
         let t = s.withoutSpaces
         if t.isEmpty { return false }
         let dashes: Set<Character> = ["-", "—", "–", "－", "―"]
@@ -207,6 +227,9 @@ public enum Normalizer {
         }
         return false
     }
+
+    /// The first scalars of page furniture: the dashes of `isPageFurniture` and 第.
+    static let furnitureStarts: Set<UInt32> = [0x2D, 0x2014, 0x2013, 0xFF0D, 0x2015, 0x7B2C]
 
     /// Trims a cell, collapses its spaces, and removes the spaces that
     /// typesetting puts between CJK characters and digits (`2021 年` → `2021年`).
