@@ -19,6 +19,17 @@ import Testing
         for line in lines {
             #expect(Normalizer.nfkc(Substring(line)) == line.precomposedStringWithCompatibilityMapping, "\(line)")
         }
+        // Mixed lines of one- to four-byte characters, read as slices of a longer text
+        // (as normalize reads them): the byte-level reading decodes the same scalars.
+        let pool = chars + ["×", "·", "°", "😀", "𠀀", "\u{2014}", "１２", "　", "ａ", "政府信息"]
+        var state: UInt64 = 99
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<2000 {
+            let line = (0..<(1 + next() % 12)).map { _ in pool[next() % pool.count] }.joined()
+            let text = "前\n" + line + "\n后"
+            let slice = text[text.index(text.startIndex, offsetBy: 2)..<text.index(text.endIndex, offsetBy: -2)]
+            #expect(Normalizer.nfkc(slice) == line.precomposedStringWithCompatibilityMapping, "\(line.unicodeScalars.map { $0.value })")
+        }
         // Every scalar taken as it is really is its own NFKC, alone and after a letter.
         var stable = 0
         for v in UInt32(0x20)..<0x3_0000 where Normalizer.isStable(v) {

@@ -235,7 +235,7 @@ public enum HTMLReader {
         mutating func emitText(_ from: Int, _ to: Int) {
             guard from < to, !inHead else { return }
             let raw = String(decoding: bytes[from..<to], as: UTF8.self)
-            let decoded = raw.utf8.contains(0x26) ? HTMLEntities.decode(raw) : raw  // a byte test, not Foundation search
+            let decoded = raw.has("&") ? HTMLEntities.decode(raw) : raw  // a byte test, not Foundation search
             if preDepth > 0 {
                 // Preformatted: each source line is a line.
                 var lineNumber = line(at: from)
@@ -372,7 +372,7 @@ public enum HTMLEntities {
     ]
 
     public static func decode(_ s: String) -> String {
-        guard s.utf8.contains(0x26) else { return s }
+        guard s.has("&") else { return s }
         let scalars = Array(s.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0

@@ -63,7 +63,7 @@ public enum Normalizer {
             var inner = Substring(trimmedLine.dropFirst())
             if inner.hasSuffix("|") && !inner.hasSuffix("\\|") { inner = inner.dropLast() }
             cells = splitPipes(inner)
-        } else if line.utf8.contains(0x09) {
+        } else if line.has("\t") {
             cells = splitTabs(line)
         } else {
             cells = splitOnSpaceRuns(stripHeadingMarks(trimmedLine))
@@ -77,6 +77,10 @@ public enum Normalizer {
     /// and the CJK punctuation NFKC leaves alone pass as they are; full-width ASCII forms
     /// and the ideographic space map to ASCII. Anything else goes through Foundation.
     public static func nfkc(_ raw: Substring) -> String {
+        // On the UTF-8 bytes when they are at hand (the same scalars, decoded here).
+        if let done = raw.utf8.withContiguousStorageIfAvailable({ nfkcBytes($0) }) {
+            return done ?? String(raw).precomposedStringWithCompatibilityMapping
+        }
         // Most lines need no change at all: then the text is taken as it is.
         if raw.unicodeScalars.allSatisfy({ isStable($0.value) }) {
             return String(raw)
@@ -94,6 +98,45 @@ public enum Normalizer {
             } else {
                 return String(raw).precomposedStringWithCompatibilityMapping
             }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `nfkc` of valid UTF-8 bytes, scalar by scalar as above; nil when a scalar needs Foundation.
+    static func nfkcBytes(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        let n = u.count
+        /// The scalar at `i` and its length in bytes (the bytes are valid UTF-8).
+        @inline(__always) func scalar(_ i: Int) -> (UInt32, Int) {
+            let b0 = UInt32(u[i])
+            if b0 < 0x80 { return (b0, 1) }
+            if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | (UInt32(u[i + 1]) & 0x3F), 2) }
+            if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | (UInt32(u[i + 1]) & 0x3F) << 6 | (UInt32(u[i + 2]) & 0x3F), 3) }
+            return ((b0 & 0x07) << 18 | (UInt32(u[i + 1]) & 0x3F) << 12 | (UInt32(u[i + 2]) & 0x3F) << 6 | (UInt32(u[i + 3]) & 0x3F), 4)
+        }
+        var i = 0
+        while i < n {
+            if u[i] < 0x7F { i += 1; continue }
+            let (v, len) = scalar(i)
+            if !isStable(v) { break }
+            i += len
+        }
+        // Most lines need no change at all: then the text is taken as it is.
+        if i == n { return String(decoding: u, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<i]))
+        while i < n {
+            let (v, len) = scalar(i)
+            if isStable(v) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<(i + len)]))
+            } else if (0xFF01...0xFF5E).contains(v) {
+                out.append(UInt8(v - 0xFEE0))  // full-width ASCII: the ASCII character
+            } else if v == 0x3000 {
+                out.append(0x20)
+            } else {
+                return nil
+            }
+            i += len
         }
         return String(decoding: out, as: UTF8.self)
     }
