@@ -450,6 +450,15 @@ struct JSONParser {
         }
         var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
+            // The bytes up to the next quote, backslash or control character, copied at once.
+            let run = index
+            while index < bytes.count {
+                let c = bytes[index]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                index += 1
+            }
+            if index > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
+            guard index < bytes.count else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
@@ -457,7 +466,6 @@ struct JSONParser {
                 return s
             }
             if b < 0x20 { throw error("control character in string") }
-            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
             index += 1
             guard index < bytes.count else { break }
             let e = bytes[index]
