@@ -98,10 +98,12 @@ import Testing
         }
         #expect("行政许可 97 3".splitOnSpaces() == ["行政许可", "97", "3"])
         // Normalize's byte-level cuts: tabs (always characters of their own) and line ends.
-        let withBreaks = alphabet + ["\t", "\t\u{301}", "\n", "\r", "\r\n"]
+        let withBreaks = alphabet + ["\t", "\t\u{301}", "\n", "\r", "\r\n", "|", "|\u{301}", "\u{1}"]
         for _ in 0..<3000 {
             let s = (0..<(next() % 10)).map { _ in withBreaks[next() % withBreaks.count] }.joined()
             #expect(Normalizer.splitTabs(s) == s.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            #expect(Normalizer.splitPipes(Substring(s)) == s.split(separator: "|", omittingEmptySubsequences: false)
+                .map { String($0).replacingOccurrences(of: "\u{1}", with: "|") })
             var lines: [String] = [], current = ""
             var scalars = Array(s.unicodeScalars)[...]
             while let u = scalars.popFirst() {

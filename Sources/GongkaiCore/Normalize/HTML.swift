@@ -256,17 +256,18 @@ public enum HTMLReader {
             var firstVisible = from
             while firstVisible < to, isSpace(bytes[firstVisible]) { firstVisible += 1 }
             let startLine = line(at: firstVisible)
-            var out = String.UnicodeScalarView()
-            for u in decoded.unicodeScalars {
-                let v = u.value
-                if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D || v == 0x0C {
+            // On bytes: the whitespace collapsed is ASCII, never part of a longer character's bytes.
+            var out: [UInt8] = []
+            out.reserveCapacity(decoded.utf8.count)
+            for b in decoded.utf8 {
+                if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C {
                     pendingSpace = true
                     continue
                 }
-                if pendingSpace { out.append(" "); pendingSpace = false }
-                out.append(u)
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(b)
             }
-            if !out.isEmpty { builder.text(String(out), line: startLine) }
+            if !out.isEmpty { builder.text(String(decoding: out, as: UTF8.self), line: startLine) }
         }
 
         func starts(_ s: String, at i: Int) -> Bool {

@@ -191,24 +191,14 @@ public enum Normalizer {
 
     /// `split(separator: "\t", omittingEmptySubsequences: false)` on bytes: a tab is a control
     /// character, always a character of its own, so the cuts fall where the standard library's do.
-    static func splitTabs(_ s: String) -> [String] {
-        var out: [String] = []
-        var s = s
-        s.withUTF8 { u in
-            var start = 0
-            for i in 0..<u.count where u[i] == 0x09 {
-                out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self))
-                start = i + 1
-            }
-            out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self))
-        }
-        return out
-    }
+    static func splitTabs(_ s: String) -> [String] { s.split(byte: 0x09, omittingEmpty: false) }
 
     static func splitPipes(_ s: Substring) -> [String] {
-        s.split(separator: "|", omittingEmptySubsequences: false).map {
-            $0.utf8.contains(0x01) ? String($0).replacingOccurrences(of: "\u{1}", with: "|") : String($0)
-        }
+        // On bytes when the text is simple (then `|` is a character of its own).
+        let text = String(s)
+        let pieces = text.isSimpleText ? text.split(byte: 0x7C, omittingEmpty: false)
+            : s.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        return pieces.map { $0.has("\u{1}") ? $0.replacingOccurrences(of: "\u{1}", with: "|") : $0 }
     }
 
     /// Layout text (`pdftotext -layout`) aligns columns with runs of spaces:

@@ -95,15 +95,22 @@ extension String {
     /// a space there is a character of its own).
     public func splitOnSpaces() -> [String] {
         guard isSimpleText else { return split(separator: " ").map(String.init) }
+        return split(byte: 0x20, omittingEmpty: true)
+    }
+
+    /// The pieces between each `byte` (an ASCII byte): where that byte is always a character
+    /// of its own (a control character, or any ASCII byte in simple text), the same pieces as
+    /// the standard library's `split(separator:omittingEmptySubsequences:)`.
+    public func split(byte: UInt8, omittingEmpty: Bool) -> [String] {
         var out: [String] = []
         var s = self
         s.withUTF8 { u in
             var start = 0
-            for i in 0..<u.count where u[i] == 0x20 {
-                if i > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)) }
+            for i in 0..<u.count where u[i] == byte {
+                if i > start || !omittingEmpty { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)) }
                 start = i + 1
             }
-            if u.count > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self)) }
+            if u.count > start || !omittingEmpty { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<u.count]), as: UTF8.self)) }
         }
         return out
     }
