@@ -69,7 +69,9 @@ enum InputCodec {
         mutating func str() throws -> String {
             let n = try count()
             defer { i += n }
-            guard let s = String(validating: b[i..<(i + n)], as: UTF8.self) else { throw Short() }
+            let start = i
+            guard let s = b.withUnsafeBufferPointer({ JSONParser.string(validating: UnsafeBufferPointer(rebasing: $0[start..<(start + n)])) })
+            else { throw Short() }
             return s
         }
         mutating func opt() throws -> String? { try u8() == 1 ? try str() : nil }

@@ -21,7 +21,7 @@ public enum TextDecoding {
     /// `decode`, and a note when the text had to be read without its last, incomplete character.
     public static func decodeNoting(_ bytes: [UInt8]) -> (outcome: Outcome, note: String?) {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            if let s = String(validating: bytes[3...], as: UTF8.self) { return (checked(s, encoding: "utf-8-bom"), nil) }
+            if let s = String(utf8: bytes[3...]) { return (checked(s, encoding: "utf-8-bom"), nil) }
             if let (s, dropped) = utf8WithoutCutTail(bytes[3...]) {
                 return (checked(s, encoding: "utf-8-bom"), cutNote(dropped, "UTF-8"))
             }
@@ -36,7 +36,7 @@ public enum TextDecoding {
             }
             return (checked(s, encoding: little ? "utf-16le" : "utf-16be"), odd == 1 ? cutNote(1, "UTF-16") : nil)
         }
-        if let s = String(validating: bytes, as: UTF8.self) {
+        if let s = String(utf8: bytes) {
             return (checked(s, encoding: "utf-8"), nil)
         }
         // Before GB18030: UTF-8 Chinese cut mid-character also decodes as GB18030, into nonsense.
@@ -93,7 +93,7 @@ public enum TextDecoding {
         let lead = bytes[i]
         let length = (0xC2...0xDF).contains(lead) ? 2 : (0xE0...0xEF).contains(lead) ? 3 : (0xF0...0xF4).contains(lead) ? 4 : 0
         guard length > 0, continuation + 1 < length else { return nil }
-        guard let s = String(validating: bytes[bytes.startIndex..<i], as: UTF8.self) else { return nil }
+        guard let s = String(utf8: bytes[bytes.startIndex..<i]) else { return nil }
         return (s, bytes.endIndex - i)
     }
 
@@ -110,12 +110,12 @@ public enum TextDecoding {
         if hasBOM(bytes) { return decodeNoting(bytes) }
         switch declaredCharset(bytes) {
         case "gb18030", "gbk", "gb2312", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn", "csgb2312", "gb_2312-80", "chinese":
-            let validUTF8 = String(validating: bytes, as: UTF8.self) != nil
+            let validUTF8 = String(utf8: bytes) != nil
             if !(validUTF8 && bytes.contains(where: { $0 >= 0x80 })), let s = String(data: Data(bytes), encoding: gb18030) {
                 return (checked(s, encoding: "gb18030"), nil)
             }
         case "big5", "big5-hkscs", "cn-big5", "x-x-big5":
-            if String(validating: bytes, as: UTF8.self) == nil, let s = String(data: Data(bytes), encoding: big5) {
+            if String(utf8: bytes) == nil, let s = String(data: Data(bytes), encoding: big5) {
                 return (checked(s, encoding: "big5"), nil)
             }
         default:

@@ -470,7 +470,7 @@ public struct Ingester: Sendable {
     /// are written `%XX`, and then `%` itself is written `%25`, so the escaped name still
     /// says exactly which bytes the name has. A name that is fine is returned as it is.
     public static func displayPath(_ bytes: [UInt8]) -> (path: String, note: String?) {
-        if let s = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+        if let s = String(utf8: bytes), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             return (s, nil)
         }
         var out: [UInt8] = []

@@ -18,7 +18,7 @@ enum PDFText {
         // A name that is not UTF-8 cannot be an argument: hand the file over as stdin instead.
         var arguments = ["-layout", "-enc", "UTF-8"]
         var stdinFile: [UInt8]?
-        if let name = String(validating: path, as: UTF8.self) {
+        if let name = String(utf8: path) {
             arguments.append(name.hasPrefix("-") ? "./" + name : name)
         } else {
             arguments.append("/dev/stdin")
