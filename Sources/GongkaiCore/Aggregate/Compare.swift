@@ -307,36 +307,54 @@ enum Compare {
                 }
             }
         }
+        // Each row built in one array of its final size; the constant cells made once.
+        let indicatorCells: [[JSON]] = Indicators.all.map { [.string($0.id), .string($0.label), .string($0.section), .string($0.unit)] }
+        let metricCells: [[JSON]] = Catalog.metrics.map { [.string($0.id), .string("\($0.section) \($0.row)·\($0.column)"), .string($0.section), .string($0.unit)] }
+        let yearCells: [Int: JSON] = Dictionary(uniqueKeysWithValues: Set(all.map(\.year)).map { ($0, JSON.int($0)) })
+        func year(_ y: Int) -> JSON { yearCells[y] ?? .int(y) }
         let source = Table.RowSource(count: refs.count) { r in
             let ref = refs[r]
             let series = allSeries[Int(ref.series)]
             let n = Int(ref.n)
             let e = series[n]
             let prev = n > 0 ? series[n - 1] : nil
-            let lead: [JSON] = [.string(series[0].region), .string(e.agency), .string(series[0].kind)]
+            var row: [JSON] = []
+            row.reserveCapacity(15)
+            row.append(.string(series[0].region))
+            row.append(.string(e.agency))
+            row.append(.string(series[0].kind))
             if ref.what >= 0 {
                 let i = Indicators.all[Int(ref.what)]
                 let value = e.values[i.id] ?? nil
                 let before = prev.flatMap { $0.values[i.id] ?? nil }
-                let format: JSON = i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null
-                return lead + [.string(i.id), .string(i.label), .string(i.section), .string(i.unit), .int(e.year), format,
-                               Indicators.cell(value, rate: i.isRate), prev.map { .int($0.year) } ?? .null]
-                    + changeCells(value, before, rate: i.isRate) + [.null]
+                row.append(contentsOf: indicatorCells[Int(ref.what)])
+                row.append(year(e.year))
+                row.append(i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null)
+                row.append(Indicators.cell(value, rate: i.isRate))
+                row.append(prev.map { year($0.year) } ?? .null)
+                row.append(contentsOf: changeCells(value, before, rate: i.isRate))
+                row.append(.null)
+                return row
             }
-            let m = Catalog.metrics[Int(-1 - ref.what)]
-            let value = e.report.values[m.id] ?? nil
+            let k = Int(-1 - ref.what)
+            let value = e.report.values[index: k] ?? nil
             var change: [JSON] = [.null, .null]
             var note: JSON = .null
             if let prev {
                 if prev.report.activeFormat == e.report.activeFormat {
-                    change = changeCells(value, prev.report.values[m.id] ?? nil, rate: false)
+                    change = changeCells(value, prev.report.values[index: k] ?? nil, rate: false)
                 } else {
                     note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
                 }
             }
-            return lead + [.string(m.id), .string("\(m.section) \(m.row)·\(m.column)"), .string(m.section), .string(m.unit),
-                           .int(e.year), Aggregator.text(e.report.activeFormat), Indicators.cell(value, rate: false),
-                           prev.map { .int($0.year) } ?? .null] + change + [note]
+            row.append(contentsOf: metricCells[k])
+            row.append(year(e.year))
+            row.append(Aggregator.text(e.report.activeFormat))
+            row.append(Indicators.cell(value, rate: false))
+            row.append(prev.map { year($0.year) } ?? .null)
+            row.append(contentsOf: change)
+            row.append(note)
+            return row
         }
         let charts = [
             Table.Chart(id: "counts", kind: "line", title: "申请、办理与复议诉讼（件）", label: "indicator_label", values: ["value"], x: "year",

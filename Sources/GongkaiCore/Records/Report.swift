@@ -258,7 +258,7 @@ public struct Report: Equatable, Sendable {
     static let textKey = Array(#","text":"#.utf8)
 
     static func write(_ q: Quantity, to out: inout [UInt8]) {
-        if q.scale == 0 { write(q.mantissa, to: &out) } else { out.append(contentsOf: q.description.utf8) }
+        if q.scale == 0 { write(q.mantissa, to: &out) } else { out.append(utf8: q.description) }
     }
 
     /// An integer's decimal digits, as `String(v)` writes them.

@@ -154,9 +154,9 @@ public struct Renderer {
             if i > 0 { out.append(0x2C) }
             switch v {
             case .null: break
-            case .number(let n) where !csvNeedsChange(n): out.append(contentsOf: n.utf8)
-            case .string(let s) where !csvNeedsChange(s): out.append(contentsOf: s.utf8)
-            default: out.append(contentsOf: csvCell(v).utf8)
+            case .number(let n) where !csvNeedsChange(n): out.append(utf8: n)
+            case .string(let s) where !csvNeedsChange(s): out.append(utf8: s)
+            default: out.append(utf8: csvCell(v))
             }
         }
         out.append(0x0D)

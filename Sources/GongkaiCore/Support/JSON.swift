@@ -81,7 +81,7 @@ extension JSON {
         switch self {
         case .null: out.append(contentsOf: JSONBytes.null)
         case .bool(let b): out.append(contentsOf: b ? JSONBytes.true : JSONBytes.false)
-        case .number(let n): out.append(contentsOf: n.utf8)
+        case .number(let n): out.append(utf8: n)
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
@@ -396,6 +396,7 @@ struct JSONParser {
                 throw error("expected ',' or a closing bracket")
             }
         case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()  // checked, not built
         default: _ = try parseValue(depth: depth)
         }
     }
@@ -414,6 +415,12 @@ struct JSONParser {
 
     mutating func parseNumber() throws -> String {
         let start = index
+        try scanNumber()
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+    }
+
+    /// Moves past a number, checking its syntax.
+    mutating func scanNumber() throws {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits(_ p: inout JSONParser) -> Int {
             let s = p.index
@@ -430,7 +437,6 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits(&self) > 0 else { throw error("invalid number") }
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 
     mutating func parseString() throws -> String {
@@ -494,7 +500,7 @@ struct JSONParser {
                     throw error("unpaired surrogate")
                 }
                 guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
+                out.append(contentsOf: UTF8.encode(u)!)
             default: throw error("invalid escape")
             }
         }

@@ -191,3 +191,12 @@ extension String {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends the string's UTF-8 bytes in one copy (`append(contentsOf: s.utf8)` went
+    /// byte by byte through the view's generic path).
+    @inline(__always) public mutating func append(utf8 s: String) {
+        var s = s
+        s.withUTF8 { append(contentsOf: $0) }
+    }
+}
