@@ -63,6 +63,11 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
                 input.setRecordKey(key)
                 return .success(Read(input: input, problem: nil, key: key, blob: hit.blob, reused: true))
             }
+            if var input = Aggregator.fastInput(item.raw) {
+                let blob = cache == nil ? nil : InputCache.encode(input)
+                input.setRecordKey(key)
+                return .success(Read(input: input, problem: nil, key: key, blob: blob, reused: false))
+            }
             do {
                 switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
                 case .record(let record):

@@ -55,3 +55,55 @@ import Testing
         for o in others { #expect(NormalizedDocument.decode(Array(o.utf8)) == nil, "\(o)") }
     }
 }
+
+/// Aggregate reads report records' values straight into their slots; what it reads must be
+/// what the general reader reads (compared through the cache's encoding, which holds every field).
+@Suite struct ReportFastInputTests {
+    static func general(_ raw: [UInt8]) throws -> Aggregator.Input {
+        guard case .record(let o) = BadRecord.check(raw, line: 1, stage: "test", skipping: Aggregator.unusedMembers, listing: ["values"]) else {
+            throw StageFailure("not a record")
+        }
+        return try Aggregator.input(from: o)
+    }
+
+    @Test func reportsReadTheSameAsByTheGeneralReader() throws {
+        var generator = Generator(seed: 17)
+        var reports = generator.corpus(count: 80).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        var odd = Report(path: "odd.txt", sha256: nil, bytes: 3, sourceFormat: "text")
+        odd.values["apply.received.total"] = .some(Quantity(mantissa: -12345, scale: 2))
+        odd.values["apply.received.commercial"] = .some(nil)
+        odd.values["not.in.catalog"] = .some(Quantity(7))
+        odd.status = "not_a_report"
+        odd.findings = [Finding(check: "not_a_report", severity: .warning, message: "不是")]
+        reports.append(odd)
+        for r in reports {
+            var raw: [UInt8] = []
+            r.write(to: &raw)
+            let fast = try #require(Aggregator.fastInput(raw), "\(r.path)")
+            #expect(InputCodec.encode(fast) == InputCodec.encode(try Self.general(raw)), "\(r.path)")
+        }
+        // Escaped keys, repeated ids (the last wins), a number that is no quantity, spacing.
+        let hand = #" {"schema":"gongkai.report/1","path":"h.txt","values":{"apply.received.total":1, "apply\u002ereceived.commercial":2,"apply.received.total":3,"review.total":1e5,"x":null},"provenance":{"a":{"line":1,"text":"t"}}} "#
+        let fast = try #require(Aggregator.fastInput(Array(hand.utf8)))
+        #expect(InputCodec.encode(fast) == InputCodec.encode(try Self.general(Array(hand.utf8))))
+        #expect(fast.report?.values["apply.received.total"] == .some(Quantity(3)))
+        #expect(fast.report?.values["apply.received.commercial"] == .some(Quantity(2)))
+        #expect(fast.report?.values["review.total"] == .some(nil))
+    }
+
+    @Test func otherLinesAreLeftToTheGeneralReader() {
+        let good = #"{"schema":"gongkai.report/1","path":"a.txt","values":{"review.total":1}}"#
+        #expect(Aggregator.fastInput(Array(good.utf8)) != nil)
+        let others = [
+            good.replacingOccurrences(of: "report/1", with: "document/1"),
+            good.replacingOccurrences(of: #""path":"a.txt","#, with: #""path":"a.txt","error":{"code":"x","message":"y"},"#),
+            good.replacingOccurrences(of: #""review.total":1"#, with: #""review.total":"1""#),
+            good.replacingOccurrences(of: "}}", with: #"},"values":{}}"#),
+            good.replacingOccurrences(of: #""path":"a.txt","#, with: ""),
+            good.replacingOccurrences(of: #""provenance""#, with: "x").replacingOccurrences(of: "}}", with: #"},"provenance":{"a":[1,}]}}"#),
+            String(good.dropLast()), good + ",",
+            #"{"schema":"gongkai.report/1","path":"a.txt"}"#,
+        ]
+        for o in others { #expect(Aggregator.fastInput(Array(o.utf8)) == nil, "\(o)") }
+    }
+}

@@ -40,6 +40,95 @@ public struct Aggregator {
     /// Top-level members aggregate never reads: its reader can skip them.
     public static let unusedMembers: Set<String> = ["provenance"]
 
+    /// A report record read straight from its bytes when it has the shape extract writes:
+    /// its `values` go into their slots without a JSON value or key string made for each,
+    /// its provenance is checked and skipped, the rest is parsed as always. Nil for any other
+    /// line (another schema, an error, a repeated `values`, a value neither number nor null,
+    /// damaged JSON): the general reader takes it. Where it answers, it answers what the
+    /// general reader makes of the same bytes (tested).
+    public static func fastInput(_ raw: [UInt8]) -> Input? {
+        struct Unexpected: Error {}
+        let parsed: (record: [String: JSON], values: MetricValues)? = raw.withUnsafeBufferPointer { buffer in
+            var p = JSONParser(bytes: buffer)
+            var record: [String: JSON] = [:]
+            var values: MetricValues?
+            do {
+                p.skipWhitespace()
+                guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return nil }
+                try p.forEachMember { p, key in
+                    switch key {
+                    case "provenance": try p.skipValue(depth: 1)
+                    case "values":
+                        guard values == nil else { throw Unexpected() }
+                        values = try readValues(&p)
+                    default: record[key] = try p.parseValue(depth: 1)
+                    }
+                }
+                p.skipWhitespace()
+                guard p.index == buffer.count else { return nil }
+            } catch {
+                return nil
+            }
+            guard let values else { return nil }
+            return (record, values)
+        }
+        guard let parsed, parsed.record["schema"] == .string(Schema.report), parsed.record["path"]?.stringValue != nil,
+              parsed.record["error"] == nil || parsed.record["error"] == .null,
+              var report = try? Report(json: parsed.record, values: parsed.values) else { return nil }
+        report.provenance = [:]
+        let reason = report.status == "not_a_report" ? (report.findings.first?.message ?? "") : ""
+        return Input(path: report.path, sha256: report.sha256, bytes: report.bytes, format: report.sourceFormat,
+                     encoding: nil, status: report.status, reason: reason, report: report)
+    }
+
+    /// `{"metric.id":number|null,…}` into slots, in order (the last of a repeated id wins).
+    static func readValues(_ p: inout JSONParser) throws -> MetricValues {
+        struct Unexpected: Error {}
+        guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "{") else { throw Unexpected() }
+        var values = MetricValues()
+        p.index += 1
+        p.skipWhitespace()
+        if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "}") { p.index += 1; return values }
+        while true {
+            p.skipWhitespace()
+            guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
+            // A key without escapes is looked up on its bytes; any other is read as a string.
+            let keyStart = p.index + 1
+            var end = keyStart
+            while end < p.bytes.count, p.bytes[end] != UInt8(ascii: "\""), p.bytes[end] != UInt8(ascii: "\\"), p.bytes[end] >= 0x20 { end += 1 }
+            var slot: Int?
+            var name: String?
+            if end < p.bytes.count, p.bytes[end] == UInt8(ascii: "\""),
+               let k = Catalog.metricIndex.lookup(UnsafeRawPointer(p.bytes.baseAddress! + keyStart), end - keyStart) {
+                slot = k
+                p.index = end + 1
+            } else {
+                name = try p.parseString()
+            }
+            p.skipWhitespace()
+            guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: ":") else { throw Unexpected() }
+            p.index += 1
+            p.skipWhitespace()
+            guard p.index < p.bytes.count else { throw Unexpected() }
+            let value: Quantity??
+            let b = p.bytes[p.index]
+            if b == UInt8(ascii: "n") {
+                try p.expectLiteral("null")
+                value = .some(nil)
+            } else if b == UInt8(ascii: "-") || (0x30...0x39).contains(b) {
+                value = .some(Quantity(try p.parseNumber()))
+            } else {
+                throw Unexpected()
+            }
+            if let slot { values.set(index: slot, value) } else if let name { values[name] = value }
+            p.skipWhitespace()
+            guard p.index < p.bytes.count else { throw Unexpected() }
+            if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+            if p.bytes[p.index] == UInt8(ascii: "}") { p.index += 1; return values }
+            throw Unexpected()
+        }
+    }
+
     /// What one record from extract adds: a report, an error record passed through, or the alias table.
     public static func input(from record: [String: JSON]) throws -> Input {
         let schema = try Schema.require(record, oneOf: [Schema.report, Schema.document, Schema.normalized], stage: "gongkai-aggregate")

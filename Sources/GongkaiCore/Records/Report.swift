@@ -273,7 +273,8 @@ public struct Report: Equatable, Sendable {
         }
     }
 
-    public init(json o: [String: JSON]) throws {
+    /// - Parameter preread: the record's `values`, already read (then `o["values"]` is not).
+    public init(json o: [String: JSON], values preread: MetricValues? = nil) throws {
         guard let path = o["path"]?.stringValue else { throw StageFailure("report record has no \"path\"") }
         self.init(path: path, sha256: o["sha256"]?.stringValue, bytes: o["bytes"]?.intValue ?? 0,
                   sourceFormat: o["source_format"]?.stringValue ?? "text")
@@ -290,7 +291,9 @@ public struct Report: Equatable, Sendable {
             if case .number(let n) = v { values[k] = Quantity(n) } else { values[k] = .some(nil) }
         }
         // Read as written when parsed as a member list (the last of a repeated id wins, as in a dictionary).
-        if case .ordered(let members)? = o["values"] {
+        if let preread {
+            values = preread
+        } else if case .ordered(let members)? = o["values"] {
             for m in members { value(m.key, m.value) }
         } else {
             for (k, v) in o["values"]?.objectValue ?? [:] { value(k, v) }
