@@ -184,6 +184,22 @@ import Testing
         }
     }
 
+    /// The eight-bytes-at-a-time test a string scan uses, against the byte-by-byte one.
+    @Test func specialByteTestAgreesWithBytes() {
+        var state: UInt64 = 7
+        let interesting: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0x9F, 0xA2, 0xDC, 0xE4, 0xFF]
+        for _ in 0..<20000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<8 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(state >> 60 < 12 ? interesting[Int(state >> 33) % interesting.count] : UInt8(truncatingIfNeeded: state >> 40))
+            }
+            let w = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let expected = bytes.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+            #expect(JSONParser.hasSpecialByte(w) == expected, "\(bytes)")
+        }
+    }
+
     @Test func rejectsMalformedInputWithPosition() {
         for bad in ["{\"a\":}", "[1,2", "{\"a\" 1}", "nul", "\"abc", "{\"a\":1}x", "[01x]", "\"\\ud800\""] {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSON.parse(bad) }

@@ -403,6 +403,15 @@ struct JSONParser {
 
     mutating func skipString() throws {
         index += 1
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let w = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if JSONParser.hasSpecialByte(w) { break }
+                index += 8
+            }
+        }
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") { index += 1; return }
@@ -411,6 +420,15 @@ struct JSONParser {
             index += 1
         }
         throw error("unterminated string")
+    }
+
+    /// Whether any byte of `w` is `"`, `\\` or below 0x20 (the bytes a string scan must stop at).
+    @inline(__always) static func hasSpecialByte(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        // A byte below 0x20: subtracting 0x20 borrows into its high bit (bytes ≥ 0x80 excluded by ~w).
+        let low = (w &- ones &* 0x20) & ~w & highs
+        return low != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
     }
 
     mutating func parseNumber() throws -> String {
@@ -442,6 +460,10 @@ struct JSONParser {
     mutating func parseString() throws -> String {
         index += 1  // opening quote
         let start = index
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count, !JSONParser.hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
+        }
         // Fast path: no escapes.
         while index < bytes.count {
             let b = bytes[index]
