@@ -59,9 +59,15 @@ $(WORK)/manifest: FORCE
 	@if cmp -s "$@.new" "$@"; then rm -f "$@.new"; else mv "$@.new" "$@"; fi
 
 # Exit code 2 means "finished, some files are error records": not a failure of the run.
+# The output before the previous one is kept as $@.spare and written over (`1<>`: from its
+# start, not emptied first; the stage cuts it to length): reusing its space instead of
+# allocating a new file of the same size is most of what a re-run saves writing (the price:
+# each intermediate file is on disk twice).
 define stage
-	@rc=0; $(1) > "$@.tmp" || rc=$$?; \
+	@rc=0; if [ -f "$@.spare" ]; then mv -f "$@.spare" "$@.tmp"; fi; \
+	$(1) 1<> "$@.tmp" || rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 2 ]; then rm -f "$@.tmp"; exit $$rc; fi; \
+	if [ -f "$@" ]; then mv -f "$@" "$@.spare"; fi; \
 	mv "$@.tmp" "$@"
 endef
 
@@ -92,6 +98,7 @@ $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 $(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built
 	@echo "render     $(OUT)"
 	@$(BIN)/gongkai-render --out "$(OUT)" --cache "$(WORK)/render.cache" $(RENDER_FLAGS) < "$<"
+	@touch "$@"  # render leaves a file with unchanged bytes alone: make must still see it as made
 
 test:
 	$(SWIFT) test

@@ -113,7 +113,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         tables += 1
         table.write(to: writer, reuse: reuse)
     }
-    writer.flush()
+    writer.finish()
     try reuse.index?.save()
     if reuse.previous != nil, reuse.keyed > 0 {
         Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' records (year-over-year, every report) unchanged since the previous run")

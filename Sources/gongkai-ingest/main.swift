@@ -102,7 +102,7 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous",
             Stage.note("gongkai-ingest", "\(done)/\(entries.count) files")
         }
     }
-    writer.flush()
+    writer.finish()
     try index?.save()
     if previous != nil { Stage.note("gongkai-ingest", "\(reused) of \(entries.count) files unchanged since the previous run") }
     if reported > 50 { Stage.note("gongkai-ingest", "(\(reported - 50) more problems and notes not shown: see the records)") }

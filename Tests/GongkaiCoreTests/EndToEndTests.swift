@@ -18,16 +18,18 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ stage: String, _ args: [String] = [], stdin: URL? = nil) throws -> Run {
+    /// `over`: stdout is this existing file, opened as make's `1<>` opens it (written over
+    /// from its start, not emptied first); `stdout` is then what the file holds afterwards.
+    static func run(_ stage: String, _ args: [String] = [], stdin: URL? = nil, over: URL? = nil) throws -> Run {
         let bin = try #require(binDir, "the gongkai executables are not built (run `swift build` first)")
         let p = Process()
         p.executableURL = bin.appendingPathComponent(stage)
         p.arguments = args
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-out-\(UUID().uuidString)")
+        let out = over ?? FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-out-\(UUID().uuidString)")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        if over == nil { FileManager.default.createFile(atPath: out.path, contents: nil) }
         FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+        defer { if over == nil { try? FileManager.default.removeItem(at: out) }; try? FileManager.default.removeItem(at: err) }
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
         p.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice

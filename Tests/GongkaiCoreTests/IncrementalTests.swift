@@ -84,6 +84,65 @@ import Testing
         }
     }
 
+    /// make writes each stage's output over an older output (`1<>`), to reuse its space:
+    /// the stage must leave exactly its output there, whether the old file was longer or
+    /// shorter, and whether lines are made or copied from the previous output.
+    @Test func anOutputWrittenOverALongerFileIsExactlyTheOutput() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try EndToEndTests.makeCorpus(in: dir)
+        let work = dir.appendingPathComponent("work")
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false)
+        let docs = work.appendingPathComponent("documents.ndjson"), norm = work.appendingPathComponent("normalized.ndjson")
+        let reports = work.appendingPathComponent("reports.ndjson")
+        let spare = dir.appendingPathComponent("spare")
+        func junk(_ bytes: Int) throws {
+            try Data((0..<bytes).map { $0 % 97 == 96 ? 0x0A : UInt8(ascii: "x") }).write(to: spare)
+        }
+        let runs: [(String, [String], URL?, URL)] = [
+            ("gongkai-ingest", [corpus.path], nil, docs),
+            ("gongkai-ingest", ["--previous", docs.path, corpus.path], nil, docs),
+            ("gongkai-normalize", [], docs, norm),
+            ("gongkai-normalize", ["--previous", norm.path], docs, norm),
+            ("gongkai-extract", ["--previous", reports.path], norm, reports),
+            ("gongkai-aggregate", [], reports, reports),
+        ]
+        for (stage, args, stdin, expected) in runs {
+            let fresh = stage == "gongkai-aggregate" ? try EndToEndTests.run(stage, args, stdin: stdin).stdout : try Data(contentsOf: expected)
+            for size in [fresh.count * 3 + 5, fresh.count / 2, 0] {
+                try junk(size)
+                let r = try EndToEndTests.run(stage, args, stdin: stdin, over: spare)
+                #expect(r.status == 0 || r.status == 2, "\(stage): \(r.stderr)")
+                #expect(r.stdout == fresh, "\(stage) over a file of \(size) bytes")
+            }
+        }
+    }
+
+    /// Aggregate's cache keeps the one before as FILE.spare and writes the next over it;
+    /// every run's tables are those of a run without a cache, and the readings are reused.
+    @Test func theAggregateCacheIsWrittenOverItsSpare() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try AggregateReuseTests.syntheticReports(count: 40, seed: 3, in: dir)
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
+        let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+        var reused: [String] = []
+        for _ in 0..<3 {
+            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+            #expect(r.stdout == plain)
+            reused.append(r.stderr.firstMatch(of: /(\d+) of 40 records unchanged/).map { String($0.1) } ?? "0")
+        }
+        #expect(reused == ["0", "40", "40"])
+        #expect(FileManager.default.fileExists(atPath: cache + ".spare"))
+        // The cache written over its (longer or shorter) spare reads back whole.
+        let size = try #require(FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int)
+        try Data(repeating: 0x41, count: size * 2).write(to: URL(fileURLWithPath: cache + ".spare"))
+        let again = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+        #expect(again.stdout == plain)
+        #expect((try FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int) == size)
+        #expect(try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports).stderr.contains("40 of 40 records unchanged"))
+    }
+
     @Test func anOutputRewrittenSinceItsIndexIsNotTrusted() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -832,9 +832,11 @@ final class FileWriter {
     var buffer: [UInt8] = []
     let path: String
 
-    init(path: String) throws {
+    /// `overwrite`: an existing file is written over from its start (its space reused, no
+    /// new blocks and pages for the same bytes) and cut to length at `close`.
+    init(path: String, overwrite: Bool = false) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        fd = open(path, overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(1 << 20)
     }
@@ -866,6 +868,12 @@ final class FileWriter {
 
     func close() throws {
         try flush()
+        var st = stat()
+        if fstat(fd, &st) == 0, Int(st.st_size) > position, ftruncate(fd, off_t(position)) != 0 {
+            let problem = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw StageFailure("cannot cut '\(path)' to its length: \(problem)")
+        }
         Glibc.close(fd)
     }
 }

@@ -192,6 +192,22 @@ public final class OutputWriter {
         writeBuffer()
     }
 
+    /// Flushes, and when the output is a regular file that holds more than was written
+    /// (a file written over from its start, `stage 1<> FILE`, as make does to reuse the
+    /// space of an older output), cuts it to what was written. With `>` or `>>` the file
+    /// already ends where the writing did, and nothing is cut.
+    public func finish() {
+        flush()
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
+        let end = lseek(fd, 0, SEEK_CUR)
+        if end >= 0, st.st_size > end, ftruncate(fd, end) != 0 {
+            let message = "gongkai: cannot cut the output file to its length: \(String(cString: strerror(errno)))\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+            exit(1)
+        }
+    }
+
     func writeBuffer() {
         var offset = 0
         buffer.withUnsafeBufferPointer { p in

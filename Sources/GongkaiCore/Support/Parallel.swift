@@ -199,7 +199,7 @@ public struct RecordStream {
             }
         }
         try flush(batch)
-        writer.flush()
+        writer.finish()
         try index?.save()
         if badLines > 0 {
             report("\(stage): \(badLines) damaged input line\(badLines == 1 ? " was" : "s were") replaced by error records (code malformed_record or unknown_schema); they are listed in the inventory")
