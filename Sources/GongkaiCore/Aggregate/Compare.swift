@@ -13,12 +13,12 @@ enum Compare {
         let region: String
         /// The kind of department, short forms written out (`Region.kindKey`).
         let kind: String
-        /// Every indicator (`Indicators.all`); rates already rounded to one decimal.
-        let values: [String: Quantity?]
+        /// Every indicator, in `Indicators.all` order; rates already rounded to one decimal.
+        let values: [Quantity?]
         /// Error-severity findings of the report, the checks across years included.
         let errors: Int
 
-        init(report: Report, agency: String, year: Int, region: String, kind: String, values: [String: Quantity?], errors: Int) {
+        init(report: Report, agency: String, year: Int, region: String, kind: String, values: [Quantity?], errors: Int) {
             self.report = report
             self.agency = agency
             self.year = year
@@ -62,7 +62,7 @@ enum Compare {
             }!
             let (region, kind) = split[r.agency!] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
             return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
-                         values: Indicators.values(r), errors: errors[r.path] ?? 0)
+                         values: Indicators.list(Indicators.values(r)), errors: errors[r.path] ?? 0)
         }
         return out.sorted(by: order)
     }
@@ -119,23 +119,31 @@ enum Compare {
 
     /// Rows of the entries with ranks among them, then the totals rows.
     static func indicatorRows(_ entries: [Entry], lead: (Entry) -> [JSON], blankLead: [JSON]) -> [[JSON]] {
-        var ranks: [String: [Int?]] = [:]
-        for i in Indicators.all where i.ranked {
-            ranks[i.id] = Indicators.ranks(entries.map { $0.values[i.id] ?? nil })
+        // Indicators by position (`Entry.values`), ranks beside the ranked ones.
+        var ranks: [[Int?]] = Indicators.all.map { _ in [] }
+        for (k, i) in Indicators.all.enumerated() where i.ranked {
+            ranks[k] = Indicators.ranks(entries.map { $0.values[k] })
         }
         var rows: [[JSON]] = []
         for (n, e) in entries.enumerated() {
             var row: [JSON] = [.string(agencyRow)] + lead(e)
-            for i in Indicators.all {
-                row.append(Indicators.cell(e.values[i.id] ?? nil, rate: i.isRate))
-                if i.ranked { row.append(ranks[i.id]![n].map(JSON.int) ?? .null) }
+            for (k, i) in Indicators.all.enumerated() {
+                row.append(Indicators.cell(e.values[k], rate: i.isRate))
+                if i.ranked { row.append(ranks[k][n].map(JSON.int) ?? .null) }
             }
             row += [.int(e.errors), .string(e.report.path)]
             rows.append(row)
         }
         let errors = entries.reduce(0) { $0 + $1.errors }
-        let (strict, filled) = totals(entries.map(\.values), ids: Indicators.all.filter { !$0.isRate }.map(\.id))
-        let strictValues = Indicators.withRates(strict), filledValues = Indicators.withRates(filled)
+        // Totals of the counts (the rates are worked out again from them).
+        let counts = Indicators.all.indices.filter { !Indicators.all[$0].isRate }
+        let (strict, filled) = totals(entries.map { e in counts.map { e.values[$0] } }, columns: counts.count)
+        func named(_ sums: [Quantity?]) -> [String: Quantity?] {
+            var out: [String: Quantity?] = [:]
+            for (k, sum) in zip(counts, sums) { out[Indicators.all[k].id] = .some(sum) }
+            return out
+        }
+        let strictValues = Indicators.withRates(named(strict)), filledValues = Indicators.withRates(named(filled))
         for (label, values) in [(totalRow, strictValues), (filledTotalRow, filledValues)] {
             if label == filledTotalRow && filled == strict { continue }
             var row: [JSON] = [.string(label)] + blankLead
@@ -151,13 +159,14 @@ enum Compare {
 
     /// Column sums: strict (blank when any term is blank) and over the filled cells only
     /// (blank when none is filled).
-    static func totals(_ values: [[String: Quantity?]], ids: [String]) -> (strict: [String: Quantity?], filled: [String: Quantity?]) {
-        var strict: [String: Quantity?] = [:], filled: [String: Quantity?] = [:]
-        for id in ids {
-            let cells = values.map { $0[id] ?? nil }
+    /// `rows` hold the same `columns` cells each.
+    static func totals(_ rows: [[Quantity?]], columns: Int) -> (strict: [Quantity?], filled: [Quantity?]) {
+        var strict = [Quantity?](repeating: nil, count: columns), filled = strict
+        for k in 0..<columns {
+            let cells = rows.map { $0[k] }
             let known = cells.compactMap { $0 }
-            strict[id] = known.count == cells.count && !cells.isEmpty ? Quantity.sum(known) : nil
-            filled[id] = known.isEmpty ? nil : Quantity.sum(known)
+            strict[k] = known.count == cells.count && !cells.isEmpty ? Quantity.sum(known) : nil
+            filled[k] = known.isEmpty ? nil : Quantity.sum(known)
         }
         return (strict, filled)
     }
@@ -241,11 +250,12 @@ enum Compare {
             [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
                 + metrics.map { Indicators.cell(e.report.values[$0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
         }
-        let (strict, filled) = totals(entries.map { e in Dictionary(uniqueKeysWithValues: metrics.compactMap { id in e.report.values[id].map { (id, $0) } }) }, ids: metrics)
+        let slots = metrics.map { Catalog.metricIndex[$0]! }
+        let (strict, filled) = totals(entries.map { e in slots.map { e.report.values[index: $0] ?? nil } }, columns: slots.count)
         let errors = entries.reduce(0) { $0 + $1.errors }
         for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
             if label == filledTotalRow && filled == strict { continue }
-            rows.append([.string(label), .null, .null, .null] + metrics.map { Indicators.cell(values[$0] ?? nil, rate: false) } + [.int(errors), .null])
+            rows.append([.string(label), .null, .null, .null] + values.map { Indicators.cell($0, rate: false) } + [.int(errors), .null])
         }
         let other = format == "2019" ? "2021" : "2019"
         return Table(
@@ -325,8 +335,8 @@ enum Compare {
             row.append(.string(series[0].kind))
             if ref.what >= 0 {
                 let i = Indicators.all[Int(ref.what)]
-                let value = e.values[i.id] ?? nil
-                let before = prev.flatMap { $0.values[i.id] ?? nil }
+                let value = e.values[Int(ref.what)]
+                let before = prev.flatMap { $0.values[Int(ref.what)] }
                 row.append(contentsOf: indicatorCells[Int(ref.what)])
                 row.append(year(e.year))
                 row.append(i.section == "三" ? Aggregator.text(e.report.applyFormat) : .null)

@@ -124,6 +124,11 @@ public enum Indicators {
         withRates(counts(r))
     }
 
+    /// Indicator values by id as a list in `all` order (nil for a blank or missing one).
+    static func list(_ values: [String: Quantity?]) -> [Quantity?] {
+        all.map { values[$0.id] ?? nil }
+    }
+
     /// Adds the rates to a set of counts (a report's, or a totals row's).
     public static func withRates(_ counts: [String: Quantity?]) -> [String: Quantity?] {
         var out = counts
