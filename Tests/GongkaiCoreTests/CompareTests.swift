@@ -401,3 +401,32 @@ import Testing
         #expect(Set(one.keys) == Set(two.keys))
     }
 }
+
+/// The comparisons take each report's indicators from its slots (`Indicators.list`): the
+/// same as the indicators worked out by id (`Indicators.values`), for every kind of report.
+@Suite struct IndicatorListTests {
+    @Test func slotsGiveWhatIdsGive() {
+        var generator = Generator(seed: 23)
+        var reports = generator.corpus(count: 60).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        // Blank terms, the 2021 sub-rows of (六) only, a zero denominator, a sum that overflows.
+        var odd = reports[0]
+        odd.values["apply.denied.state_secret.total"] = .some(nil)
+        odd.values["review.pending"] = nil
+        reports.append(odd)
+        var sub = Report(path: "s.txt", sha256: nil, bytes: 0, sourceFormat: "text")
+        sub.values["apply.other.unpaid_fee.total"] = .some(Quantity(2))
+        sub.values["apply.total.total"] = .some(Quantity(0))
+        sub.values["apply.granted.total"] = .some(Quantity(1))
+        sub.values["apply.partly_granted.total"] = .some(Quantity(mantissa: 5, scale: 1))
+        reports.append(sub)
+        var big = sub
+        big.values["litigation.direct.total"] = .some(Quantity(mantissa: Int64.max, scale: 0))
+        big.values["litigation.after_review.total"] = .some(Quantity(mantissa: Int64.max, scale: 0))
+        reports += [big, Report(path: "empty.txt", sha256: nil, bytes: 0, sourceFormat: "text")]
+        for r in reports {
+            #expect(Indicators.list(r) == Indicators.list(Indicators.values(r)), "\(r.path)")
+        }
+        #expect(Indicators.list(big)[Indicators.all.firstIndex { $0.id == "litigation" }!] == nil)
+        #expect(Indicators.list(sub)[Indicators.all.firstIndex { $0.id == "other" }!] == nil)  // the other two sub-rows are missing
+    }
+}

@@ -62,7 +62,7 @@ enum Compare {
             }!
             let (region, kind) = split[r.agency!] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
             return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
-                         values: Indicators.list(Indicators.values(r)), errors: errors[r.path] ?? 0)
+                         values: Indicators.list(r), errors: errors[r.path] ?? 0)
         }
         return out.sorted(by: order)
     }

@@ -129,6 +129,80 @@ public enum Indicators {
         all.map { values[$0.id] ?? nil }
     }
 
+    /// `list(values(r))`, worked out from the report's slots without a dictionary or an id
+    /// string per term (it runs for every report of every comparison; tested equal).
+    static func list(_ r: Report) -> [Quantity?] {
+        let v = r.values
+        func at(_ slot: Int) -> Quantity? { v[index: slot] ?? nil }
+        func sum(_ slots: [Int]) -> Quantity? {
+            var terms: [Quantity] = []
+            terms.reserveCapacity(slots.count)
+            for s in slots {
+                guard let q = at(s) else { return nil }
+                terms.append(q)
+            }
+            return Quantity.sum(terms)
+        }
+        let p = Plan.shared
+        var out = [Quantity?](repeating: nil, count: all.count)
+        for (k, slots) in p.sums { out[k] = sum(slots) }
+        // The format the table was read in decides which (六) rows it has.
+        if v[index: p.otherTotal] != nil {
+            out[p.other] = at(p.otherTotal)
+        } else if p.otherSubs.contains(where: { v[index: $0] != nil }) {
+            out[p.other] = sum(p.otherSubs)
+        }
+        var concluded: [Quantity] = []
+        for (total, pending) in p.concluded {
+            guard let t = at(total), let q = at(pending), let d = t.subtracting(q) else { concluded = []; break }
+            concluded.append(d)
+        }
+        out[p.concludedIndex] = concluded.count == p.concluded.count ? Quantity.sum(concluded) : nil
+        for (k, numerator, denominator) in p.rates {
+            var terms: [Quantity] = []
+            for n in numerator { if let q = out[n] { terms.append(q) } }
+            guard terms.count == numerator.count, let den = out[denominator], let num = Quantity.sum(terms) else { out[k] = nil; continue }
+            out[k] = percent(num, den)
+        }
+        return out
+    }
+
+    /// Which catalog slots each indicator is made from (the ids of `counts`, as positions).
+    struct Plan {
+        /// Indicators that are a cell or the sum of cells: their position in `all` and the slots.
+        var sums: [(Int, [Int])] = []
+        var other = 0, otherTotal = 0, otherSubs: [Int] = []
+        var concludedIndex = 0, concluded: [(Int, Int)] = []
+        /// Rates: position, numerator positions, denominator position.
+        var rates: [(Int, [Int], Int)] = []
+
+        static let shared = Plan()
+
+        init() {
+            func slot(_ id: String) -> Int { Catalog.metricIndex[id]! }
+            func at(_ id: String) -> Int { Indicators.all.firstIndex { $0.id == id }! }
+            let cells: [(String, [String])] = [
+                ("received", ["apply.received.total"]), ("carried_over", ["apply.carried_over.total"]),
+                ("granted", ["apply.granted.total"]), ("partly_granted", ["apply.partly_granted.total"]),
+                ("denied", deniedRows.map(total)), ("unavailable", unavailableRows.map(total)),
+                ("not_processed", notProcessedRows.map(total)),
+                ("results_total", ["apply.total.total"]), ("carried_forward", ["apply.carried_forward.total"]),
+                ("review", ["review.total"]), ("litigation", ["litigation.direct.total", "litigation.after_review.total"]),
+                ("corrected", ["review.corrected", "litigation.direct.corrected", "litigation.after_review.corrected"]),
+            ]
+            sums = cells.map { (at($0.0), $0.1.map(slot)) }
+            other = at("other")
+            otherTotal = slot("apply.other.total")
+            otherSubs = otherSubRows.map(total).map(slot)
+            concludedIndex = at("concluded")
+            concluded = [("review.total", "review.pending"), ("litigation.direct.total", "litigation.direct.pending"),
+                         ("litigation.after_review.total", "litigation.after_review.pending")].map { (slot($0.0), slot($0.1)) }
+            for (k, i) in Indicators.all.enumerated() where i.isRate {
+                rates.append((k, i.numerator.map(at), at(i.denominator!)))
+            }
+        }
+    }
+
     /// Adds the rates to a set of counts (a report's, or a totals row's).
     public static func withRates(_ counts: [String: Quantity?]) -> [String: Quantity?] {
         var out = counts

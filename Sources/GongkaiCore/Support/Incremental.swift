@@ -110,19 +110,40 @@ public final class PreviousOutput {
 
     /// Nil when either file is missing or unreadable: the stage then computes everything.
     public init?(output: String, index: String) {
-        guard let text = try? readText(index) else { return nil }
+        guard let bytes = try? Ingester.readAll(Array(index.utf8)) else { return nil }
         fd = open(output, O_RDONLY)
         guard fd >= 0 else { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }  // (deinit closes the file)
         let size = Int(st.st_size)
         var end = 0
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: "\t")
-            // Checked without adding: a damaged index must not overflow.
-            guard f.count == 3 || f.count == 4, let o = Int(f[1]), let l = Int(f[2]), o >= 0, l >= 0, o <= size, l <= size - o else { continue }
-            entries[String(f[0])] = Entry(offset: o, length: l, error: f.count == 4 ? f[3] == "e" : nil)
-            end = max(end, o + l + 1)
+        // Read on bytes (an index has a line per record: 100,000 lines at national scale).
+        bytes.withUnsafeBufferPointer { b in
+            var lineStart = 0
+            while lineStart < b.count {
+                var lineEnd = lineStart
+                while lineEnd < b.count, b[lineEnd] != 0x0A { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                guard lineEnd > lineStart else { continue }
+                // The fields between tabs (empty ones dropped, as `split` drops them).
+                var fields: [Range<Int>] = []
+                var f = lineStart
+                for i in lineStart...lineEnd where i == lineEnd || b[i] == 0x09 {
+                    if i > f { fields.append(f..<i) }
+                    f = i + 1
+                }
+                func int(_ r: Range<Int>) -> Int? {
+                    guard r.count <= 18, r.allSatisfy({ (0x30...0x39).contains(b[$0]) || ($0 == r.lowerBound && (b[$0] == 0x2B || b[$0] == 0x2D) && r.count > 1) })
+                    else { return nil }
+                    return Int(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self))
+                }
+                // Checked without adding: a damaged index must not overflow.
+                guard fields.count == 3 || fields.count == 4, let o = int(fields[1]), let l = int(fields[2]), o >= 0, l >= 0, o <= size, l <= size - o,
+                      let key = String(utf8: UnsafeBufferPointer(rebasing: b[fields[0]])) else { continue }
+                let error: Bool? = fields.count == 4 ? (fields[3].count == 1 && b[fields[3].lowerBound] == UInt8(ascii: "e")) : nil
+                entries[key] = Entry(offset: o, length: l, error: error)
+                end = max(end, o + l + 1)
+            }
         }
         // The index lists every line of the output it was written with: an output of
         // another size is not that output (rewritten since), and nothing is taken from it.
@@ -186,11 +207,6 @@ public final class OutputIndex {
         }
         guard rename(tmp, path) == 0 else { throw StageFailure("cannot move the cache index into place at '\(path)'") }
     }
-}
-
-func readText(_ path: String) throws -> String {
-    let bytes = try Ingester.readAll(Array(path.utf8))
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Whole-file reads for tools (the benchmark's floor).
