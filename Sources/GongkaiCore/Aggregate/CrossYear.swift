@@ -1,11 +1,20 @@
 /// The checks that need all of an agency's reports: carry-overs between
 /// consecutive years, duplicates, boilerplate. Each finding belongs to the later report.
 enum CrossYear {
-    /// A term of an identity: a cell of one of the two reports, added or subtracted.
+    /// A term of an identity: a cell of one of the two reports (0: the earlier, 1: the
+    /// later), added or subtracted. The cell's catalog slot is worked out once.
     struct Term {
-        var report: Report
+        var which: Int
         var cell: String
+        var slot: Int?
         var sign: Int64
+
+        init(_ which: Int, _ cell: String, _ sign: Int64) {
+            self.which = which
+            self.cell = cell
+            slot = Catalog.metricIndex[cell]
+            self.sign = sign
+        }
     }
 
     enum Outcome {
@@ -15,22 +24,23 @@ enum CrossYear {
         case undetermined
     }
 
-    /// Whether Σ terms = 0. Blank cells whose run-together digits allow several
-    /// readings are tried in every reading: the identity fails only if no reading
-    /// satisfies it.
-    static func evaluate(_ terms: [Term]) -> Outcome {
+    /// Whether Σ terms = 0 over `reports` (the two a term's `which` picks from). Blank cells
+    /// whose run-together digits allow several readings are tried in every reading: the
+    /// identity fails only if no reading satisfies it.
+    static func evaluate(_ terms: [Term], _ reports: [Report]) -> Outcome {
         var fixed: Int64 = 0
         var groups: [(alt: Alternative, positions: [(index: Int, sign: Int64)])] = []
-        var groupIndex: [String: Int] = [:]
+        var groupIndex: [Int: Int] = [:]  // report × 1,000,000 + alternative → group
         for t in terms {
-            if let v = t.report.values[t.cell] ?? nil {
+            let report = reports[t.which]
+            if let v = (t.slot.map { report.values[index: $0] } ?? report.values[t.cell]) ?? nil {
                 guard v.isInteger else { return .undetermined }
                 fixed = fixed &+ t.sign &* v.mantissa
                 continue
             }
-            guard let (ai, alt) = t.report.alternatives.enumerated().first(where: { $0.element.cells.contains(t.cell) }),
+            guard let (ai, alt) = report.alternatives.enumerated().first(where: { $0.element.cells.contains(t.cell) }),
                   let k = alt.cells.firstIndex(of: t.cell) else { return .undetermined }
-            let key = "\(t.report.path)#\(ai)"
+            let key = t.which * 1_000_000 + ai
             if let g = groupIndex[key] {
                 groups[g].positions.append((k, t.sign))
             } else {
@@ -90,9 +100,10 @@ enum CrossYear {
     static func applicationCarry(_ prev: Report, _ cur: Report) -> [Finding] {
         guard prev.applyFormat != nil, cur.applyFormat != nil else { return [] }
         var out: [Finding] = []
-        for c in Catalog.applicantColumns {
-            let before = "apply.carried_forward.\(c.id)", after = "apply.carried_over.\(c.id)"
-            let outcome = evaluate([Term(report: prev, cell: before, sign: 1), Term(report: cur, cell: after, sign: -1)])
+        let pair = [prev, cur]
+        for (c, terms) in zip(Catalog.applicantColumns, carryTerms) {
+            let before = terms[0].cell, after = terms[1].cell
+            let outcome = evaluate(terms, pair)
             guard case .fails = outcome else { continue }
             let l = int(prev, before), r = int(cur, after)
             let figures = (l != nil && r != nil) ? "\(prev.year!)年“结转下年度继续办理”为\(l!)件，\(cur.year!)年“上年结转”为\(r!)件"
@@ -104,14 +115,23 @@ enum CrossYear {
         return out
     }
 
+    /// Per applicant column: 四 结转下年度 of the earlier report, 二 上年结转 of the later.
+    static let carryTerms: [[Term]] = Catalog.applicantColumns.map { c in
+        [Term(0, "apply.carried_forward.\(c.id)", 1), Term(1, "apply.carried_over.\(c.id)", -1)]
+    }
+
+    /// Per row of section 二 (2021): 现行有效 of the earlier report, 制发, 废止 and 现行有效 of the later.
+    static let inForceTerms: [[Term]] = ["active.regulations", "active.normative"].map { row in
+        [Term(0, "\(row).in_force", 1), Term(1, "\(row).issued", 1), Term(1, "\(row).repealed", -1), Term(1, "\(row).in_force", -1)]
+    }
+
     /// 2021 format: 现行有效件数(N) = 现行有效件数(N−1) + 本年制发件数(N) − 本年废止件数(N).
     static func inForceCarry(_ prev: Report, _ cur: Report) -> [Finding] {
         guard prev.activeFormat == "2021", cur.activeFormat == "2021" else { return [] }
         var out: [Finding] = []
-        for (row, label) in [("active.regulations", "规章"), ("active.normative", "行政规范性文件")] {
-            let terms = [Term(report: prev, cell: "\(row).in_force", sign: 1), Term(report: cur, cell: "\(row).issued", sign: 1),
-                         Term(report: cur, cell: "\(row).repealed", sign: -1), Term(report: cur, cell: "\(row).in_force", sign: -1)]
-            guard case .fails = evaluate(terms) else { continue }
+        let pair = [prev, cur]
+        for ((row, label), terms) in zip([("active.regulations", "规章"), ("active.normative", "行政规范性文件")], inForceTerms) {
+            guard case .fails = evaluate(terms, pair) else { continue }
             let message: String
             var l: Int64?, r: Int64?
             if let before = int(prev, "\(row).in_force"), let issued = int(cur, "\(row).issued"),
