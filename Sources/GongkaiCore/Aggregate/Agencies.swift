@@ -34,6 +34,13 @@ public struct Agencies: Sendable {
 
     /// The comparison form of a name: NFKC, no spaces or punctuation, short forms written out.
     public static func key(_ name: String) -> String {
+        // An agency's name comes back in each of its reports: worked out once.
+        keyMemo.value(name) { computeKey(name) }
+    }
+
+    static let keyMemo = Labels.Memo<String>()
+
+    static func computeKey(_ name: String) -> String {
         var s = name.precomposedStringWithCompatibilityMapping.withoutSpaces
         s = String(s.filter { !Labels.punctuation.contains($0) })
         for (short, long) in variants where s.has(short) { s = s.replacingOccurrences(of: short, with: long) }
