@@ -52,6 +52,29 @@ import Testing
         return Int(m.1)!
     }
 
+    /// With a cache, a table's files are written over the ones before the previous ones
+    /// (kept in `CACHE.spare/`): whatever those held, longer or shorter, the files are
+    /// exactly those of a fresh render, run after run.
+    @Test func tableFilesAreWrittenOverTheirSpares() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let spare = out.path + ".cache.spare"
+        _ = try Self.render(Self.lines([Self.grouped()]), into: out, in: dir)
+        #expect(!FileManager.default.fileExists(atPath: spare + "/yoy.csv"))  // the first run replaced nothing
+        _ = try Self.render(Self.lines([Self.grouped(change: [3: "7"])]), into: out, in: dir)
+        #expect(FileManager.default.fileExists(atPath: spare + "/yoy.csv") && FileManager.default.fileExists(atPath: spare + "/yoy.md"))
+        // A spare longer than the new file, then a shorter one.
+        try Data(repeating: 0x41, count: 3_000_000).write(to: URL(fileURLWithPath: spare + "/yoy.csv"))
+        _ = try Self.render(Self.lines([Self.grouped(agencies: 20)]), into: out, in: dir)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: spare + "/yoy.md"))
+        _ = try Self.render(Self.lines([Self.grouped(agencies: 40, change: [1: "9"])]), into: out, in: dir)
+        // The live file and its spare are never the same file.
+        let live = try FileManager.default.attributesOfItem(atPath: out.path + "/yoy.csv")[.systemFileNumber] as? Int
+        let kept = try FileManager.default.attributesOfItem(atPath: spare + "/yoy.csv")[.systemFileNumber] as? Int
+        #expect(live != nil && live != kept)
+    }
+
     @Test func groupedTablesTravelOneGroupToARecord() throws {
         var records: [JSON] = []
         Self.grouped(agencies: 4, big: 2).records { records.append($0) }

@@ -136,6 +136,26 @@ public final class RenderCache: @unchecked Sendable {
         return fd
     }
 
+    /// Where the table files before the previous ones are kept (`FILE.spare/` beside the
+    /// cache): a table file is written over its spare instead of into a new file, and the
+    /// file it replaces becomes the next spare (a hard link; on another file system, or
+    /// with no cache, nothing is kept and files are written new).
+    var spareDir: String? { path.map { $0 + ".spare" } }
+
+    /// Moves the spare of `name`, if there is one, to `tmp`, to be written over.
+    func takeSpare(_ name: String, to tmp: String) {
+        guard let spareDir else { return }
+        rename("\(spareDir)/\(name)", tmp)
+    }
+
+    /// Keeps the output file `name` (about to be replaced) as the next run's spare.
+    func keepAsSpare(_ name: String) {
+        guard let spareDir else { return }
+        mkdir(spareDir, 0o755)
+        unlink("\(spareDir)/\(name)")
+        link("\(dir)/\(name)", "\(spareDir)/\(name)")
+    }
+
     /// Notes the state of a file this run wrote, for the entries that point into it.
     func wrote(_ name: String) {
         files[name] = RenderCache.state("\(dir)/\(name)")

@@ -624,8 +624,11 @@ public final class TableStream {
             previousCSV = cache.openPrevious("\(name).csv")
             previousMD = cache.openPrevious("\(name).md")
         }
-        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp")
-        md = try FileWriter(path: "\(dir)/\(name).md.tmp")
+        // Written over the files before the previous ones when they were kept (see RenderCache).
+        self.cache?.takeSpare("\(name).csv", to: "\(dir)/\(name).csv.tmp")
+        self.cache?.takeSpare("\(name).md", to: "\(dir)/\(name).md.tmp")
+        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp", overwrite: self.cache != nil)
+        md = try FileWriter(path: "\(dir)/\(name).md.tmp", overwrite: self.cache != nil)
         csv.write((excelBOM ? "\u{FEFF}" : "") + table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n")
         var head = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { head += Renderer.mdInline(table.description) + "\n\n" }
@@ -805,6 +808,7 @@ public final class TableStream {
         try csv.close()
         try md.close()
         for f in ["\(name).csv", "\(name).md"] {
+            cache?.keepAsSpare(f)
             if rename("\(dir)/\(f).tmp", "\(dir)/\(f)") != 0 {
                 throw StageFailure("cannot move '\(dir)/\(f).tmp' into place: \(String(cString: strerror(errno)))")
             }
