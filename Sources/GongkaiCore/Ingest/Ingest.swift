@@ -397,8 +397,23 @@ public struct Ingester: Sendable {
         guard st.st_mode & S_IFMT == S_IFREG else { return .notAFile(describe(mode: st.st_mode)) }
         let size = Int(st.st_size)
         if size > limit { return .tooLarge(size) }
-        var out: [UInt8] = []
-        out.reserveCapacity(size)
+        // Straight into the result, one byte more than the size to see whether it grew since
+        // (a zeroed megabyte of buffer per file cost more than reading a report).
+        let want = size + 1
+        var failure: Int32 = 0
+        var out = [UInt8](unsafeUninitializedCapacity: want) { buf, count in
+            var total = 0
+            while total < want {
+                let n = read(fd, buf.baseAddress! + total, want - total)
+                if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; failure = errno; break }
+                if n == 0 { break }
+                total += n
+            }
+            count = total
+        }
+        if failure != 0 { return .failed(describe(errno: failure)) }
+        if out.count < want { return .bytes(out) }
+        if out.count > limit { return .tooLarge(out.count) }
         let chunk = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunk)
         while true {
@@ -420,9 +435,25 @@ public struct Ingester: Sendable {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw StageFailure(String(cString: strerror(errno))) }
         defer { close(fd) }
-        var out: [UInt8] = []
         var st = stat()
-        if fstat(fd, &st) == 0 { out.reserveCapacity(max(0, Int(st.st_size))) }
+        let size = fstat(fd, &st) == 0 ? max(0, Int(st.st_size)) : 0
+        // Read straight into the result (a zeroed megabyte per file was most of reading a
+        // small one); one byte more than the size, to see whether the file grew since.
+        let want = size + 1
+        var failure: Int32 = 0
+        var out = [UInt8](unsafeUninitializedCapacity: want) { buf, count in
+            var total = 0
+            while total < want {
+                let n = read(fd, buf.baseAddress! + total, want - total)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+                if n == 0 { break }
+                total += n
+            }
+            count = total
+        }
+        if failure != 0 { throw StageFailure(String(cString: strerror(failure))) }
+        if out.count < want { return out }
+        // Longer than it was a moment ago: the rest in chunks.
         let chunk = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunk)
         while true {
