@@ -73,6 +73,9 @@ enum Metadata {
 
     /// Where each section's heading is (index into `lines`): a short line of one cell,
     /// numbered `一、`; subsections (`(一)…`) are never section headings.
+    /// The scalars of `Labels.chineseNumerals` (each a character of one scalar).
+    static let numeralScalars: Set<UInt32> = Set(Labels.chineseNumerals.compactMap { $0.unicodeScalars.first?.value })
+
     static func sectionStarts(_ lines: [Line]) -> [String: Int] {
         var best: [String: (quality: Int, index: Int)] = [:]
         for (i, line) in lines.enumerated() {
@@ -81,10 +84,15 @@ enum Metadata {
             // Cheap first: a heading is short and starts with its numbering or ends with its closing word.
             guard cells[0].utf8.count <= 200 else { continue }
             let text = cells[0].withoutSpaces
-            guard text.count <= 60 else { continue }
+            // In simple text characters are scalars and suffixes are bytes (`isSimpleText`).
+            let simple = text.isSimpleText
             let scalars = text.unicodeScalars
-            if let f = scalars.first, !(Labels.chineseNumerals.contains(Character(f)) || f == "第"
-                                         || text.hasSuffix("情况") || text.hasSuffix("事项") || text.hasSuffix("措施") || text.hasSuffix("概述")) {
+            guard (simple ? scalars.count : text.count) <= 60 else { continue }
+            func ends(_ s: String) -> Bool {
+                simple ? text.utf8.count >= s.utf8.count && text.utf8.suffix(s.utf8.count).elementsEqual(s.utf8) : text.hasSuffix(s)
+            }
+            if let f = scalars.first, !(Metadata.numeralScalars.contains(f.value) || f == "第"
+                                         || ends("情况") || ends("事项") || ends("措施") || ends("概述")) {
                 continue
             }
             var numeral: String?
