@@ -19,7 +19,8 @@ import Testing
         var generator = Generator(seed: 99)
         for s in generator.corpus(count: 40) { reports.append(extractReport(text: s.text, path: s.fileName, format: s.style.format)) }
         var odd = Report(path: "奇怪/\"名字\".txt", sha256: nil, bytes: 0, sourceFormat: "html")
-        odd.values = ["apply.received.total": Quantity("12.50"), "review.total": Quantity?.none, "x.not.in.catalog": Quantity("-3")]
+        odd.values = ["apply.received.total": Quantity("12.50"), "review.total": Quantity?.none, "x.not.in.catalog": Quantity("-3"),
+                      "apply.received.commercial": Quantity(mantissa: -9_876_543_210_123, scale: 4)]
         odd.alternatives = [Alternative(cells: ["a", "b"], readings: [[1, 2], [12, 0], []])]
         odd.fingerprints = ["一": [1, 2, UInt32.max], "五": []]
         odd.findings = [Finding(check: "balance", severity: .error, message: "不平衡\n", cells: ["a", "b"],

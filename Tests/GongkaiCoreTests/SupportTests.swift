@@ -343,6 +343,33 @@ import Testing
         #expect(v["future.metric"] == Quantity(-7) && v.count == 2)
     }
 
+    /// A mantissa is kept in 32 bits when it fits: one that does not (or a scale past a
+    /// parsed number's) is kept whole beside it, and overwriting either way leaves no trace.
+    @Test func numbersTooWideForTheSlotAreKeptExactly() {
+        let wide = [Quantity(mantissa: Int64(Int32.max) + 1, scale: 0), Quantity(mantissa: Int64(Int32.min) - 1, scale: 3),
+                    Quantity(mantissa: Int64.max, scale: 12), Quantity(mantissa: 7, scale: 15), Quantity(mantissa: Int64.min, scale: 0)]
+        let narrow = [Quantity(mantissa: Int64(Int32.max), scale: 0), Quantity(mantissa: Int64(Int32.min), scale: 12),
+                      Quantity("2.58")!, Quantity(0)]
+        for q in wide + narrow {
+            var v = MetricValues()
+            v["review.total"] = q
+            #expect(v["review.total"] == .some(q) && v.count == 1 && v.filled == 1, "\(q)")
+            #expect(v == MetricValues(["review.total": q]) && v != MetricValues(["review.total": Quantity(1)]))
+            v["review.total"] = Quantity(5)
+            #expect(v["review.total"] == Quantity(5) && v.wideCells.isEmpty && v.count == 1)
+            v["review.total"] = q
+            v["review.total"] = .some(nil)
+            #expect(v["review.total"] == .some(nil) && v.wideCells.isEmpty && v.count == 1 && v.filled == 0)
+        }
+        var a = MetricValues()
+        a["apply.received.total"] = wide[2]
+        var b = MetricValues()
+        b["review.total"] = wide[1]
+        b["apply.received.total"] = Quantity(1)
+        a.merge(b) { mine, _ in mine }
+        #expect(a["apply.received.total"] == .some(wide[2]) && a["review.total"] == .some(wide[1]) && a.count == 2)
+    }
+
     @Test func iteratesInCatalogOrderAndMerges() {
         var a: MetricValues = ["review.total": Quantity(1), "active.regulations.issued": Quantity(2)]
         let b: MetricValues = ["review.total": Quantity(9), "apply.received.total": nil]

@@ -1,3 +1,9 @@
+/// An immutable value on the heap, shared by the copies of what holds it.
+final class Box<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// Across reports: the inventory of every input, every report with its values,
 /// every finding. Decides what the tables hold, never how they look.
 public struct Aggregator {
@@ -10,9 +16,31 @@ public struct Aggregator {
         var encoding: String?
         public internal(set) var status: String
         var reason: String
-        var report: Report?
+        /// The report, held by reference: the inventory's array of every input then holds a
+        /// pointer per file, not the whole struct (a value all the same: set makes a new box).
+        private var box: Box<Report>?
+        var report: Report? {
+            get { box?.value }
+            set { box = newValue.map(Box.init) }
+        }
         /// The alias table, when this input is it.
-        var aliases: Agencies?
+        private var aliasBox: Box<Agencies>?
+        var aliases: Agencies? {
+            get { aliasBox?.value }
+            set { aliasBox = newValue.map(Box.init) }
+        }
+
+        public init(path: String, sha256: String?, bytes: Int, format: String, encoding: String?,
+                    status: String, reason: String, report: Report?) {
+            self.path = path
+            self.sha256 = sha256
+            self.bytes = bytes
+            self.format = format
+            self.encoding = encoding
+            self.status = status
+            self.reason = reason
+            self.report = report
+        }
 
         /// Sets the report's `recordKey` (the fingerprint of the line it was read from).
         public mutating func setRecordKey(_ key: String) { report?.recordKey = key }
@@ -178,6 +206,15 @@ public struct Aggregator {
             guard let r = i.report else { continue }
             groups[agencies.canonicalKey(r.agency ?? ""), default: []].append(r)
         }
+        // From here the inventory needs only each input's agency and year: the values,
+        // findings and sketches are held once, by the grouped reports.
+        for k in inputs.indices {
+            guard let r = inputs[k].report else { continue }
+            var listed = Report(path: r.path, sha256: nil, bytes: 0, sourceFormat: "")
+            listed.agency = r.agency
+            listed.year = r.year
+            inputs[k].report = listed
+        }
         var reports: [Report] = []
         var crossYear: [(Report, Finding)] = []
         // Each agency's reports named and checked across years on both cores.
@@ -186,7 +223,11 @@ public struct Aggregator {
             var members = groups[key]!
             let name = displayName(members)
             for i in members.indices { members[i].agency = members[i].agency == nil ? nil : name }
-            return (members, key.isEmpty ? [] : CrossYear.checks(agency: name, reports: members))
+            var findings = key.isEmpty ? [] : CrossYear.checks(agency: name, reports: members)
+            // The sketches of sections 一 and 五 serve only the checks across years.
+            for i in members.indices { members[i].fingerprints = [:] }
+            for i in findings.indices { findings[i].0.fingerprints = [:] }
+            return (members, findings)
         }
         groups = [:]
         for (members, findings) in checked {

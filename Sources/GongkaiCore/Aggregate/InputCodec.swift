@@ -129,9 +129,12 @@ enum InputCodec {
         // Values slot by slot (absent, blank, number), then any ids outside the catalog.
         let v = r.values
         w.int(v.state.count)
-        for (k, state) in v.state.enumerated() {
-            w.u8(state)
-            if state == MetricValues.number { w.int(v.mantissa[k]); w.u8(v.scale[k]) }
+        for k in v.state.indices {
+            switch v[index: k] {
+            case .none: w.u8(0)
+            case .some(.none): w.u8(1)
+            case .some(.some(let q)): w.u8(2); w.int(q.mantissa); w.u8(UInt8(q.scale))
+            }
         }
         let extra = v.extra.sorted { JSON.utf8Less($0.key, $1.key) }
         w.int(extra.count)
@@ -185,16 +188,16 @@ enum InputCodec {
                     guard slots == Catalog.metrics.count else { return nil }
                     values.allocate()
                     for k in 0..<slots {
-                        let state = try r.u8()
-                        guard state <= MetricValues.number else { return nil }
-                        values.state[k] = state
-                        if state == MetricValues.number {
-                            values.mantissa[k] = try r.int()
+                        switch try r.u8() {
+                        case 0: break
+                        case 1: values.set(index: k, .some(nil))
+                        case 2:
+                            let m = try r.int()
                             let scale = try r.u8()
                             guard Int(scale) <= Quantity.maxScale else { return nil }
-                            values.scale[k] = scale
+                            values.set(index: k, .some(Quantity(mantissa: m, scale: Int(scale))))
+                        default: return nil
                         }
-                        if state != MetricValues.absent { values.count += 1 }
                     }
                 }
                 for _ in 0..<(try r.count()) {

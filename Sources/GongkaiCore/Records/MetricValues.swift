@@ -1,16 +1,22 @@
 /// A report's values by metric id, stored compactly: one slot per catalog metric
 /// (absent, blank, or an exact number) instead of a hash table of strings. Aggregate
 /// holds every report's values at once, so this is what keeps its memory in bounds
-/// (about 2 KB a report). Reads and writes like a `[String: Quantity?]`:
+/// (about 1.2 KB a report: a byte and a 32-bit mantissa per slot). Reads and writes like a `[String: Quantity?]`:
 /// `values[id]` is nil when the table has no such cell, `.some(nil)` for a blank cell.
 public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: Quantity?)
 
-    static let absent: UInt8 = 0, blank: UInt8 = 1, number: UInt8 = 2
+    static let absent: UInt8 = 0, blank: UInt8 = 1
+    /// A number's state is `number + scale` (scale 0…12) when its mantissa fits 32 bits
+    /// (nearly all do), else `wide` (the number is in `wideCells`).
+    static let number: UInt8 = 2, wide: UInt8 = 0x80
 
+    /// Per slot: absent, blank, or a number and its scale.
     var state: [UInt8] = []
-    var mantissa: [Int64] = []
-    var scale: [UInt8] = []
+    /// Per slot: the number's mantissa when it fits 32 bits (nearly all do).
+    var mantissa: [Int32] = []
+    /// The numbers whose mantissa does not fit 32 bits, by slot.
+    var wideCells: [Int: Quantity] = [:]
     /// Ids outside the catalog (none are written today; kept so nothing is lost).
     var extra: [String: Quantity?] = [:]
     public internal(set) var count = 0
@@ -28,26 +34,29 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
     public var isEmpty: Bool { count == 0 }
 
     /// How many cells hold a number (not blank).
-    public var filled: Int { state.reduce(0) { $0 + ($1 == MetricValues.number ? 1 : 0) } + extra.values.filter { $0 != nil }.count }
+    public var filled: Int { state.reduce(0) { $0 + ($1 >= MetricValues.number ? 1 : 0) } + extra.values.filter { $0 != nil }.count }
 
     mutating func allocate() {
         if state.isEmpty {
             let n = Catalog.metrics.count
             state = [UInt8](repeating: MetricValues.absent, count: n)
-            mantissa = [Int64](repeating: 0, count: n)
-            scale = [UInt8](repeating: 0, count: n)
+            mantissa = [Int32](repeating: 0, count: n)
         }
     }
 
     /// The cell of the metric at `i` in `Catalog.metrics`.
     public subscript(index i: Int) -> Quantity?? {
         guard i < state.count else { return nil }
-        switch state[i] {
-        case MetricValues.blank: return .some(nil)
-        case MetricValues.number: return .some(Quantity(mantissa: mantissa[i], scale: Int(scale[i])))
-        default: return nil
+        let s = state[i]
+        if s >= MetricValues.number {
+            if s == MetricValues.wide { return .some(wideCells[i]) }
+            return .some(Quantity(mantissa: Int64(mantissa[i]), scale: Int(s - MetricValues.number)))
         }
+        return s == MetricValues.blank ? .some(nil) : nil
     }
+
+    /// Whether the slot at `i` holds a cell (blank or a number).
+    func has(index i: Int) -> Bool { i < state.count && state[i] != MetricValues.absent }
 
     public subscript(id: String) -> Quantity?? {
         get {
@@ -69,15 +78,21 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
     public mutating func set(index i: Int, _ newValue: Quantity??) {
         allocate()
         let had = state[i] != MetricValues.absent
+        if state[i] == MetricValues.wide { wideCells[i] = nil }
         switch newValue {
         case .none:
             state[i] = MetricValues.absent
         case .some(.none):
             state[i] = MetricValues.blank
         case .some(.some(let q)):
-            state[i] = MetricValues.number
-            mantissa[i] = q.mantissa
-            scale[i] = UInt8(q.scale)
+            if let small = Int32(exactly: q.mantissa), q.scale >= 0, q.scale <= Quantity.maxScale {
+                state[i] = MetricValues.number + UInt8(q.scale)
+                mantissa[i] = small
+            } else {
+                state[i] = MetricValues.wide
+                mantissa[i] = 0
+                wideCells[i] = q
+            }
         }
         count += (state[i] != MetricValues.absent ? 1 : 0) - (had ? 1 : 0)
     }
@@ -93,11 +108,7 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
         return AnyIterator {
             while i < values.state.count {
                 defer { i += 1 }
-                switch values.state[i] {
-                case MetricValues.blank: return (metrics[i].id, nil)
-                case MetricValues.number: return (metrics[i].id, Quantity(mantissa: values.mantissa[i], scale: Int(values.scale[i])))
-                default: continue
-                }
+                if let cell = values[index: i] { return (metrics[i].id, cell) }
             }
             return rest.next().map { ($0.key, $0.value) }
         }
@@ -110,15 +121,7 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
             let theirs = other[index: i]!
             if state.isEmpty { allocate() }
             let had = state[i] != MetricValues.absent
-            let value = had ? combine(self[index: i]!, theirs) : theirs
-            if let q = value {
-                state[i] = MetricValues.number
-                mantissa[i] = q.mantissa
-                scale[i] = UInt8(q.scale)
-            } else {
-                state[i] = MetricValues.blank
-            }
-            if !had { count += 1 }
+            set(index: i, .some(had ? combine(self[index: i]!, theirs) : theirs))
         }
         for (k, v) in other.extra {
             if let mine = self[k] { self[k] = .some(combine(mine, v)) } else { self[k] = .some(v) }
