@@ -69,6 +69,18 @@ import Testing
             #expect(InputCodec.decode(bad) == nil, "byte \(i) changed")
         }
         #expect(InputCodec.decode(blob + [0]) == nil)
+        // Behind the hash, the slots' states are checked too: a state no slot can have, or a
+        // wide number without its value, is no reading.
+        let body = try #require(InputCodec.encodeBody(input))
+        let state = try #require(input.report?.values.state)
+        let at = try #require((0...(body.count - state.count)).first { body[$0..<($0 + state.count)].elementsEqual(state) })
+        #expect(InputCodec.decodeBody(body).map { Self.same($0, input) } == true)
+        let absent = try #require(state.firstIndex(of: MetricValues.absent))
+        for (slot, byte) in [(0, UInt8(0x7F)), (0, MetricValues.number + 13), (absent, MetricValues.wide)] {
+            var bad = body
+            bad[at + slot] = byte
+            #expect(InputCodec.decodeBody(bad) == nil, "slot \(slot) state \(byte)")
+        }
         // The alias table is not kept (aggregate reads it each time).
         var aliases = input
         aliases.aliases = Agencies(tsv: "甲\t乙\n")

@@ -39,13 +39,14 @@ enum Compare {
     /// year (a `duplicate_report` finding), the one with fewer errors, then more filled
     /// cells, then the first path is compared; its file is named in the table.
     static func entries(_ reports: [Report], errors: [String: Int]) -> [Entry] {
-        var byKey: [String: [Report]] = [:]
-        for r in reports {
+        // Positions in `reports`, not copies of them.
+        var byKey: [String: [Int]] = [:]
+        for (k, r) in reports.enumerated() {
             guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
-            byKey["\(agency)\u{1F}\(year)", default: []].append(r)
+            byKey["\(agency)\u{1F}\(year)", default: []].append(k)
         }
         // Each agency's region and kind worked out once (an agency has a report a year).
-        let names = Array(Set(byKey.values.map { $0[0].agency! })).sorted(by: JSON.utf8Less)
+        let names = Array(Set(byKey.values.map { reports[$0[0]].agency! })).sorted(by: JSON.utf8Less)
         let split = Dictionary(uniqueKeysWithValues: zip(names, Parallel.map(names) { name -> (String, String) in
             let (region, kind) = Region.split(name)
             return (region, Region.kindKey(kind))
@@ -53,13 +54,13 @@ enum Compare {
         // Entries made on both cores: indicators are worked out per report.
         let out = Parallel.map(byKey.keys.sorted(by: JSON.utf8Less)) { key -> Entry in
             let candidates = byKey[key]!
-            let r = candidates.min { a, b in
-                let ea = errors[a.path] ?? 0, eb = errors[b.path] ?? 0
+            let r = candidates.count == 1 ? reports[candidates[0]] : reports[candidates.min { a, b in
+                let ea = errors[reports[a].path] ?? 0, eb = errors[reports[b].path] ?? 0
                 if ea != eb { return ea < eb }
-                let fa = a.values.filled, fb = b.values.filled
+                let fa = reports[a].values.filled, fb = reports[b].values.filled
                 if fa != fb { return fa > fb }
-                return JSON.utf8Less(a.path, b.path)
-            }!
+                return JSON.utf8Less(reports[a].path, reports[b].path)
+            }!]
             let (region, kind) = split[r.agency!] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
             return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
                          values: Indicators.list(r), errors: errors[r.path] ?? 0)

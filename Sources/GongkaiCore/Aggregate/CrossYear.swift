@@ -32,13 +32,13 @@ enum CrossYear {
         var groups: [(alt: Alternative, positions: [(index: Int, sign: Int64)])] = []
         var groupIndex: [Int: Int] = [:]  // report × 1,000,000 + alternative → group
         for t in terms {
-            let report = reports[t.which]
-            if let v = (t.slot.map { report.values[index: $0] } ?? report.values[t.cell]) ?? nil {
+            // The cell read in place (binding the report would copy all of it, for every term).
+            if let v = (t.slot.map { reports[t.which].values[index: $0] } ?? reports[t.which].values[t.cell]) ?? nil {
                 guard v.isInteger else { return .undetermined }
                 fixed = fixed &+ t.sign &* v.mantissa
                 continue
             }
-            guard let (ai, alt) = report.alternatives.enumerated().first(where: { $0.element.cells.contains(t.cell) }),
+            guard let (ai, alt) = reports[t.which].alternatives.enumerated().first(where: { $0.element.cells.contains(t.cell) }),
                   let k = alt.cells.firstIndex(of: t.cell) else { return .undetermined }
             let key = t.which * 1_000_000 + ai
             if let g = groupIndex[key] {
@@ -73,34 +73,37 @@ enum CrossYear {
 
     static func checks(agency: String, reports: [Report]) -> [(Report, Finding)] {
         var out: [(Report, Finding)] = []
-        let sorted = reports.sorted { ($0.year ?? 0, $0.path) < ($1.year ?? 0, $1.path) }
+        // Positions, not copies of the reports (a copy retains every member of one).
+        let sorted = reports.indices.sorted { (reports[$0].year ?? 0, reports[$0].path) < (reports[$1].year ?? 0, reports[$1].path) }
         // Same agency and year, different files.
-        var byYear: [Int: [Report]] = [:]
-        for r in sorted { if let y = r.year { byYear[y, default: []].append(r) } }
+        var byYear: [Int: [Int]] = [:]
+        for k in sorted { if let y = reports[k].year { byYear[y, default: []].append(k) } }
         for (year, group) in byYear where group.count > 1 {
-            for r in group {
-                let others = group.filter { $0.path != r.path }.map(\.path)
-                out.append((r, Finding(check: "duplicate_report", severity: .info,
-                                       message: "\(agency)\(year)年度有\(group.count)份报告：另见\(others.joined(separator: "、"))",
-                                       actual: .array(others.map(JSON.string)))))
+            for k in group {
+                let others = group.filter { reports[$0].path != reports[k].path }.map { reports[$0].path }
+                out.append((reports[k], Finding(check: "duplicate_report", severity: .info,
+                                                message: "\(agency)\(year)年度有\(group.count)份报告：另见\(others.joined(separator: "、"))",
+                                                actual: .array(others.map(JSON.string)))))
             }
         }
         // Consecutive years, first report of each year.
         let firsts = byYear.keys.sorted().map { byYear[$0]![0] }
-        for (prev, cur) in zip(firsts, firsts.dropFirst()) {
-            guard let py = prev.year, let cy = cur.year, cy == py + 1 else { continue }
-            out += applicationCarry(prev, cur).map { (cur, $0) }
-            out += inForceCarry(prev, cur).map { (cur, $0) }
-            out += boilerplate(prev, cur).map { (cur, $0) }
+        for (p, c) in zip(firsts, firsts.dropFirst()) {
+            guard let py = reports[p].year, let cy = reports[c].year, cy == py + 1 else { continue }
+            let pair = [reports[p], reports[c]]
+            var found = applicationCarry(pair)
+            found += inForceCarry(pair)
+            found += boilerplate(pair[0], pair[1])
+            for f in found { out.append((pair[1], f)) }
         }
         return out
     }
 
     /// 四 结转下年度继续办理 (N−1) = 二 上年结转 (N), per applicant column.
-    static func applicationCarry(_ prev: Report, _ cur: Report) -> [Finding] {
+    static func applicationCarry(_ pair: [Report]) -> [Finding] {
+        let prev = pair[0], cur = pair[1]
         guard prev.applyFormat != nil, cur.applyFormat != nil else { return [] }
         var out: [Finding] = []
-        let pair = [prev, cur]
         for (c, terms) in zip(Catalog.applicantColumns, carryTerms) {
             let before = terms[0].cell, after = terms[1].cell
             let outcome = evaluate(terms, pair)
@@ -126,10 +129,10 @@ enum CrossYear {
     }
 
     /// 2021 format: 现行有效件数(N) = 现行有效件数(N−1) + 本年制发件数(N) − 本年废止件数(N).
-    static func inForceCarry(_ prev: Report, _ cur: Report) -> [Finding] {
+    static func inForceCarry(_ pair: [Report]) -> [Finding] {
+        let prev = pair[0], cur = pair[1]
         guard prev.activeFormat == "2021", cur.activeFormat == "2021" else { return [] }
         var out: [Finding] = []
-        let pair = [prev, cur]
         for ((row, label), terms) in zip([("active.regulations", "规章"), ("active.normative", "行政规范性文件")], inForceTerms) {
             guard case .fails = evaluate(terms, pair) else { continue }
             let message: String

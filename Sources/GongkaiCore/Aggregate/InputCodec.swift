@@ -8,7 +8,7 @@ import Glibc
 /// `decode(encode(x)) == x` for every input but the alias table (not encoded); bytes that
 /// are not a whole encoding decode to nil (the record is then parsed).
 enum InputCodec {
-    static let magic: UInt8 = 0x47  // "G", version 1
+    static let magic: UInt8 = 0x48  // "H", version 2: values as their slots' bytes
 
     struct Writer {
         var b: [UInt8] = []
@@ -36,35 +36,38 @@ enum InputCodec {
         }
     }
 
+    /// Reads `b[..<end]` (the rest of `b` is not the encoding's).
     struct Reader {
         let b: [UInt8]
+        let end: Int
         var i = 0
         struct Short: Error {}
-        init(_ b: [UInt8]) { self.b = b }
+        init(_ b: [UInt8], end: Int? = nil) {
+            self.b = b
+            self.end = end ?? b.count
+        }
 
         mutating func u8() throws -> UInt8 {
-            guard i < b.count else { throw Short() }
+            guard i < end else { throw Short() }
             defer { i += 1 }
             return b[i]
         }
         mutating func int() throws -> Int64 {
-            guard i + 8 <= b.count else { throw Short() }
-            var v: UInt64 = 0
-            for k in 0..<8 { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+            guard i + 8 <= end else { throw Short() }
+            let at = i
             i += 8
-            return Int64(bitPattern: v)
+            return Int64(littleEndian: b.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: Int64.self) })
         }
         mutating func count() throws -> Int {
             let n = try int()
-            guard n >= 0, n <= b.count - i else { throw Short() }  // every element takes at least a byte
+            guard n >= 0, n <= end - i else { throw Short() }  // every element takes at least a byte
             return Int(n)
         }
         mutating func u32() throws -> UInt32 {
-            guard i + 4 <= b.count else { throw Short() }
-            var v: UInt32 = 0
-            for k in 0..<4 { v |= UInt32(b[i + k]) << (8 * UInt32(k)) }
+            guard i + 4 <= end else { throw Short() }
+            let at = i
             i += 4
-            return v
+            return UInt32(littleEndian: b.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
         }
         mutating func str() throws -> String {
             let n = try count()
@@ -73,6 +76,12 @@ enum InputCodec {
             guard let s = b.withUnsafeBufferPointer({ JSONParser.string(validating: UnsafeBufferPointer(rebasing: $0[start..<(start + n)])) })
             else { throw Short() }
             return s
+        }
+        /// The next `n` bytes, as they are.
+        mutating func bytes(_ n: Int) throws -> ArraySlice<UInt8> {
+            guard n >= 0, n <= end - i else { throw Short() }
+            defer { i += n }
+            return b[i..<(i + n)]
         }
         mutating func opt() throws -> String? { try u8() == 1 ? try str() : nil }
         mutating func optInt() throws -> Int? { try u8() == 1 ? Int(try int()) : nil }
@@ -95,9 +104,10 @@ enum InputCodec {
 
     static func decode(_ bytes: [UInt8]) -> Aggregator.Input? {
         guard bytes.count > 32 else { return nil }
-        let body = Array(bytes[..<(bytes.count - 32)])
-        guard bytes[(bytes.count - 32)...].elementsEqual(FastHash.hex(body).utf8) else { return nil }
-        return decodeBody(body)
+        let end = bytes.count - 32
+        let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
+        guard bytes[end...].elementsEqual(hash.utf8) else { return nil }
+        return decodeBody(bytes, end: end)
     }
 
     static func encodeBody(_ input: Aggregator.Input) -> [UInt8]? {
@@ -126,15 +136,16 @@ enum InputCodec {
         w.opt(r.periodEnd)
         w.opt(r.published)
         w.strs(r.sections)
-        // Values slot by slot (absent, blank, number), then any ids outside the catalog.
+        // Values as their slots hold them (each slot's state, then each slot's 32-bit
+        // mantissa), the numbers too wide for a slot by slot, then any ids outside the catalog.
         let v = r.values
         w.int(v.state.count)
-        for k in v.state.indices {
-            switch v[index: k] {
-            case .none: w.u8(0)
-            case .some(.none): w.u8(1)
-            case .some(.some(let q)): w.u8(2); w.int(q.mantissa); w.u8(UInt8(q.scale))
-            }
+        if !v.state.isEmpty {
+            w.b += v.state
+            for m in v.mantissa { w.u32(UInt32(bitPattern: m)) }
+            let wide = v.wideCells.sorted { $0.key < $1.key }
+            w.int(wide.count)
+            for (k, q) in wide { w.int(k); w.int(q.mantissa); w.int(q.scale) }
         }
         let extra = v.extra.sorted { JSON.utf8Less($0.key, $1.key) }
         w.int(extra.count)
@@ -165,8 +176,8 @@ enum InputCodec {
         return w.b
     }
 
-    static func decodeBody(_ bytes: [UInt8]) -> Aggregator.Input? {
-        var r = Reader(bytes)
+    static func decodeBody(_ bytes: [UInt8], end: Int? = nil) -> Aggregator.Input? {
+        var r = Reader(bytes, end: end)
         do {
             guard try r.u8() == magic else { return nil }
             var input = Aggregator.Input(path: try r.str(), sha256: try r.opt(), bytes: Int(try r.int()), format: try r.str(),
@@ -186,18 +197,24 @@ enum InputCodec {
                 var values = MetricValues()
                 if slots > 0 {
                     guard slots == Catalog.metrics.count else { return nil }
-                    values.allocate()
-                    for k in 0..<slots {
-                        switch try r.u8() {
-                        case 0: break
-                        case 1: values.set(index: k, .some(nil))
-                        case 2:
-                            let m = try r.int()
-                            let scale = try r.u8()
-                            guard Int(scale) <= Quantity.maxScale else { return nil }
-                            values.set(index: k, .some(Quantity(mantissa: m, scale: Int(scale))))
-                        default: return nil
-                        }
+                    let state = Array(try r.bytes(slots))
+                    var cells = 0, wideSlots = 0
+                    for s in state where s != MetricValues.absent {
+                        cells += 1
+                        if s == MetricValues.wide { wideSlots += 1; continue }
+                        guard s == MetricValues.blank || (s >= MetricValues.number && Int(s - MetricValues.number) <= Quantity.maxScale) else { return nil }
+                    }
+                    let raw = try r.bytes(4 * slots)
+                    values.mantissa = raw.withUnsafeBytes { p in (0..<slots).map { Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) } }
+                    values.state = state
+                    values.count = cells
+                    let wide = try r.count()
+                    guard wide == wideSlots else { return nil }
+                    for _ in 0..<wide {
+                        let k = try r.int(), m = try r.int(), scale = try r.int()
+                        guard k >= 0, k < Int64(slots), state[Int(k)] == MetricValues.wide, values.wideCells[Int(k)] == nil,
+                              abs(scale) <= 1000 else { return nil }
+                        values.wideCells[Int(k)] = Quantity(mantissa: m, scale: Int(scale))
                     }
                 }
                 for _ in 0..<(try r.count()) {
@@ -222,7 +239,7 @@ enum InputCodec {
                 }
                 input.report = report
             }
-            return r.i == bytes.count ? input : nil
+            return r.i == r.end ? input : nil
         } catch {
             return nil
         }
