@@ -84,6 +84,34 @@ import Testing
         #expect(kind.contains("## 工业和信息化局\n\n![工业和信息化局：2021年 新收政府信息公开申请（件）]"))
     }
 
+    /// The byte-level Markdown row and heading escape give what cell-by-cell strings give:
+    /// checked against that reference on texts full of what Markdown must escape.
+    @Test func markdownRowsAndEscapesMatchTheReference() {
+        let columns = [Table.Column("a", "甲"), Table.Column("id", "编号", machineOnly: true), Table.Column("n", "数", "integer"),
+                       Table.Column("b", "乙"), Table.Column("c", "丙")]
+        func reference(_ row: [JSON]) -> String {
+            "| " + columns.indices.filter { !columns[$0].machineOnly }.map { Renderer.mdCell(Renderer.cellText(row[safe: $0] ?? .null)) }
+                .joined(separator: " | ") + " |\n"
+        }
+        let pieces = ["机关", "a|b", "\\", "x\r\ny", "\n", "\t", "\u{85}", "\u{9F}", "\u{A0}", "é", "*_[]<>#!`", "\u{7F}", "12", "-3.5", " ", ""]
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            func text() -> String { (0..<Int(rng.next() % 4)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined() }
+            var row: [JSON] = [.string(text()), .string(text()), .number(["1", "-20", "3.25", "0"][Int(rng.next() % 4)]), .string(text())]
+            if rng.next() % 3 == 0 { row[3] = .null }
+            if rng.next() % 4 == 0 { row.append(.array([.string(text())])) }  // a short row, or one with a list in it
+            #expect(Renderer.mdRow(columns, row) == reference(row), "\(row)")
+            let t = text()
+            var escaped = ""
+            for ch in Renderer.withoutControls(t) {
+                if ch == "\n" || ch == "\r" || ch == "\r\n" { escaped += " "; continue }
+                if "\\`*_[]<>#|!".contains(ch) { escaped += "\\" }
+                escaped.append(ch)
+            }
+            #expect(Renderer.mdEscape(t) == escaped, "\(t.debugDescription)")
+        }
+    }
+
     @Test func everySVGIsWellFormedXML() throws {
         let svgs = try Self.files().filter { $0.name.hasSuffix(".svg") }
         #expect(svgs.count >= 6)

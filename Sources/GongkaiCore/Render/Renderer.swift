@@ -119,10 +119,14 @@ public struct Renderer {
     /// A Markdown table of `columns` (those for machines only left out): Chinese labels,
     /// numbers right-aligned, blanks blank, every row with one cell per column.
     static func mdTable(_ columns: [Table.Column], _ rows: [[JSON]]) -> String {
-        var out = mdHeader(columns)
-        for row in rows { out += mdRow(columns, row) }
-        return out
+        var out = Array(mdHeader(columns).utf8)
+        let shown = shownColumns(columns)
+        for row in rows { appendMDRow(shown, row, to: &out) }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// The positions of the columns a Markdown table shows (those for machines left out).
+    static func shownColumns(_ columns: [Table.Column]) -> [Int] { columns.indices.filter { !columns[$0].machineOnly } }
 
     static func mdHeader(_ columns: [Table.Column]) -> String {
         let shown = columns.indices.filter { !columns[$0].machineOnly }
@@ -131,7 +135,34 @@ public struct Renderer {
     }
 
     static func mdRow(_ columns: [Table.Column], _ row: [JSON]) -> String {
-        "| " + columns.indices.filter { !columns[$0].machineOnly }.map { mdCell(cellText(row[safe: $0] ?? .null)) }.joined(separator: " | ") + " |\n"
+        var out: [UInt8] = []
+        appendMDRow(shownColumns(columns), row, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A Markdown row's bytes: the cells at `shown` as `mdCell` writes them, appended
+    /// without making strings for the cells that need no change, which are most.
+    static func appendMDRow(_ shown: [Int], _ row: [JSON], to out: inout [UInt8]) {
+        out.append(0x7C)
+        out.append(0x20)
+        for (k, i) in shown.enumerated() {
+            if k > 0 { out.append(0x20); out.append(0x7C); out.append(0x20) }
+            switch row[safe: i] ?? .null {
+            case .null: break
+            case .number(let n) where !mdNeedsChange(n): out.append(utf8: n)
+            case .string(let s) where !mdNeedsChange(s): out.append(utf8: s)
+            case let v: out.append(utf8: mdCell(cellText(v)))
+            }
+        }
+        out.append(0x20)
+        out.append(0x7C)
+        out.append(0x0A)
+    }
+
+    /// Whether `mdCell` might change this text: a backslash, `|`, a control character or
+    /// the lead byte of a C1 control (U+0080–U+009F) is in it. (Then `mdCell` decides.)
+    static func mdNeedsChange(_ s: String) -> Bool {
+        s.utf8.contains { $0 < 0x20 || $0 == 0x5C || $0 == 0x7C || $0 == 0x7F || $0 == 0xC2 }
     }
 
     static func csvRow(_ row: [JSON]) -> String {
@@ -227,6 +258,8 @@ public struct Renderer {
 
     /// Text in a heading, image alt text or link label: Markdown punctuation escaped, one line.
     static func mdEscape(_ s: String) -> String {
+        // Most headings and titles have nothing to escape: returned as they are.
+        if !s.utf8.contains(where: { Renderer.mdEscapedBytes[Int($0)] }) { return s }
         var out = ""
         for ch in withoutControls(s) {
             if ch == "\n" || ch == "\r" || ch == "\r\n" { out += " "; continue }
@@ -235,6 +268,16 @@ public struct Renderer {
         }
         return out
     }
+
+    /// The bytes that may make `mdEscape` change a text: the punctuation it escapes,
+    /// control characters and line breaks, and the lead byte of a C1 control.
+    static let mdEscapedBytes: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for b in 0..<0x20 { table[b] = true }
+        for b in [0x7F, 0xC2] { table[b] = true }
+        for b in "\\`*_[]<>#|!".utf8 { table[Int(b)] = true }
+        return table
+    }()
 
     /// A link target: ASCII outside the unreserved set percent-encoded, other characters kept.
     static func linkTarget(_ file: String) -> String {
@@ -566,6 +609,9 @@ public final class TableStream {
     var csv: FileWriter
     var md: FileWriter
     public private(set) var rows = 0
+    /// The columns the Markdown shows, and a line's bytes (made again for each row).
+    lazy var shownColumns = Renderer.shownColumns(table.columns)
+    var mdLine: [UInt8] = []
     let groupColumn: Int?
     var groupValue: String?
     var groupRows: [[JSON]] = []
@@ -755,7 +801,9 @@ public final class TableStream {
                 }
                 groupRows.append(row)
             } else if rows < Renderer.markdownRowLimit {
-                md.write(Renderer.mdRow(table.columns, row))
+                mdLine.removeAll(keepingCapacity: true)
+                Renderer.appendMDRow(shownColumns, row, to: &mdLine)
+                md.write(bytes: mdLine)
             }
             rows += 1
         }
