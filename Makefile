@@ -3,7 +3,7 @@
 #   make all CORPUS=dir OUT=dir EXCEL=1
 #   make test                 unit and end-to-end tests, and a check that outputs/ is reproduced
 #   make clean                remove the build and the work folder
-#   make bench N=20000        time the stages on N synthetic reports, cold and after changing 1%
+#   make bench N=20000        time the stages on N synthetic reports: cold, unchanged, after changing 1%
 # Intermediate NDJSON goes to $(WORK) (git-ignored). A second `make all` with nothing
 # changed does no stage work: the corpus is fingerprinted by a manifest (names, sizes,
 # modification times) that is only rewritten when it changes.
