@@ -47,6 +47,9 @@ public struct Aggregator {
     }
 
     var inputs: [Input] = []
+    /// Whether the tables were built: building them hands the reports over to them (the
+    /// inventory keeps only each input's agency and year), so they are built once.
+    var built = false
     var agencies = Agencies()
 
     public init() {}
@@ -197,7 +200,10 @@ public struct Aggregator {
 
     /// Builds the tables one after another and hands each to `emit`, so the caller
     /// can write it and let it go: memory holds the reports' values, not every table.
+    /// Once per aggregator: the inputs added are what the tables are made of.
     public mutating func emitTables(_ emit: (Table) throws -> Void) rethrows {
+        precondition(!built, "an Aggregator builds its tables once")
+        built = true
         inputs.sort { JSON.utf8Less($0.path, $1.path) }
         markDuplicates()
         // Reports grouped by agency (names normalized, aliases applied), shown under one name.

@@ -129,7 +129,7 @@ public struct Renderer {
     static func shownColumns(_ columns: [Table.Column]) -> [Int] { columns.indices.filter { !columns[$0].machineOnly } }
 
     static func mdHeader(_ columns: [Table.Column]) -> String {
-        let shown = columns.indices.filter { !columns[$0].machineOnly }
+        let shown = shownColumns(columns)
         return "| " + shown.map { mdCell(columns[$0].label) }.joined(separator: " | ") + " |\n"
             + "|" + shown.map { columns[$0].type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
     }
