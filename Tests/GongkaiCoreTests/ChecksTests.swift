@@ -73,6 +73,19 @@ import Testing
         #expect(!Self.checks(Self.report(says(4))).contains("narrative_mismatch"))
     }
 
+    /// The patterns are tried only on lines with an ASCII digit right before a 件: the test
+    /// for that agrees with the regular expression `[0-9]件` on texts made of what prose holds.
+    @Test func aCountBefore件IsFoundExactlyWhereTheRegexFindsOne() {
+        let pieces = ["件", "文件", "12", "0", "３", "١", "a", "，", "申请", "件件", "9 ", "\n", "受理"]
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<3000 {
+            let t = (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            #expect(Narrative.hasCount(t) == (t.range(of: "[0-9]件", options: .regularExpression) != nil), "\(t)")
+        }
+        // A line saying 文件 and no count is passed over; one with a count is still read.
+        #expect(!Narrative.hasCount("制定规范性文件，清理文件") && Narrative.hasCount("收到申请3件"))
+    }
+
     @Test func narrativeWithBlankCellsOnlyWhenTheKnownPartExceeds() {
         // 予以公开 printed 3, 1 and blanks: the prose's 2 is already too few; its 9 could be right.
         let apply = Case.standardApply(received: ["3", "1", "0", "0", "0", "0", "4"], granted: ["3", "1", "", "", "", "", ""],

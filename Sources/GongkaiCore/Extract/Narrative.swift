@@ -60,12 +60,31 @@ enum Narrative {
         return (sum, exact)
     }
 
+    /// Whether an ASCII digit stands right before a 件 somewhere in `text`. Every claim's
+    /// pattern ends in `(\d+)件`, and a count that is not in ASCII digits is not read
+    /// (`Int` refuses it), so a line without one holds no claim: the patterns are not tried
+    /// (most lines with 件 in them say 文件).
+    static func hasCount(_ text: String) -> Bool {
+        var u = text.utf8.makeIterator()
+        var digit = false, lead = 0  // lead: how much of 件 (E4 BB B6) has been seen after a digit
+        while let b = u.next() {
+            switch (lead, b) {
+            case (0, 0xE4) where digit: lead = 1
+            case (1, 0xBB): lead = 2
+            case (2, 0xB6): return true
+            default: lead = 0
+            }
+            digit = b >= 0x30 && b <= 0x39
+        }
+        return false
+    }
+
     static func check(prose: [Line], values: MetricValues, applyFormat: String?, reviewPresent: Bool) -> [Finding] {
         var out: [Finding] = []
         var reported = Set<String>()
         for line in prose {
             let text = line.cells.joined()
-            guard text.has("件") else { continue }
+            guard text.has("件"), hasCount(text) else { continue }
             let ns = text as NSString
             for claim in claims {
                 if claim.what == "行政复议" && !reviewPresent { continue }
