@@ -81,6 +81,18 @@ import Testing
             bad[at + slot] = byte
             #expect(InputCodec.decodeBody(bad) == nil, "slot \(slot) state \(byte)")
         }
+        // A wide number's scale out of bounds (the least Int64 among them) is no reading either.
+        let odd = try #require(try Self.inputs().first { !($0.report?.values.wideCells.isEmpty ?? true) })
+        let oddBody = try #require(InputCodec.encodeBody(odd))
+        let oddState = try #require(odd.report?.values.state)
+        let oddAt = try #require((0...(oddBody.count - oddState.count)).first { oddBody[$0..<($0 + oddState.count)].elementsEqual(oddState) })
+        let scaleAt = oddAt + 5 * oddState.count + 8 + 16  // states, mantissas, the count, then slot and mantissa
+        #expect(InputCodec.decodeBody(oddBody).map { Self.same($0, odd) } == true)
+        for scale in [Int64.min, 1001, -1001] {
+            var bad = oddBody
+            withUnsafeBytes(of: scale.littleEndian) { for (k, b) in $0.enumerated() { bad[scaleAt + k] = b } }
+            #expect(InputCodec.decodeBody(bad) == nil, "scale \(scale)")
+        }
         // The alias table is not kept (aggregate reads it each time).
         var aliases = input
         aliases.aliases = Agencies(tsv: "甲\t乙\n")

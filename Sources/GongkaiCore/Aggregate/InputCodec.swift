@@ -213,7 +213,7 @@ enum InputCodec {
                     for _ in 0..<wide {
                         let k = try r.int(), m = try r.int(), scale = try r.int()
                         guard k >= 0, k < Int64(slots), state[Int(k)] == MetricValues.wide, values.wideCells[Int(k)] == nil,
-                              abs(scale) <= 1000 else { return nil }
+                              scale >= -1000, scale <= 1000 else { return nil }
                         values.wideCells[Int(k)] = Quantity(mantissa: m, scale: Int(scale))
                     }
                 }

@@ -71,11 +71,11 @@ enum Metadata {
         return nil
     }
 
-    /// Where each section's heading is (index into `lines`): a short line of one cell,
-    /// numbered `一、`; subsections (`(一)…`) are never section headings.
     /// The scalars of `Labels.chineseNumerals` (each a character of one scalar).
     static let numeralScalars: Set<UInt32> = Set(Labels.chineseNumerals.compactMap { $0.unicodeScalars.first?.value })
 
+    /// Where each section's heading is (index into `lines`): a short line of one cell,
+    /// numbered `一、`; subsections (`(一)…`) are never section headings.
     static func sectionStarts(_ lines: [Line]) -> [String: Int] {
         var best: [String: (quality: Int, index: Int)] = [:]
         for (i, line) in lines.enumerated() {

@@ -55,9 +55,6 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
         return s == MetricValues.blank ? .some(nil) : nil
     }
 
-    /// Whether the slot at `i` holds a cell (blank or a number).
-    func has(index i: Int) -> Bool { i < state.count && state[i] != MetricValues.absent }
-
     public subscript(id: String) -> Quantity?? {
         get {
             guard let i = Catalog.metricIndex[id] else { return extra[id] }

@@ -134,12 +134,6 @@ public struct Renderer {
             + "|" + shown.map { columns[$0].type == "text" ? " --- |" : " ---: |" }.joined() + "\n"
     }
 
-    static func mdRow(_ columns: [Table.Column], _ row: [JSON]) -> String {
-        var out: [UInt8] = []
-        appendMDRow(shownColumns(columns), row, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// A Markdown row's bytes: the cells at `shown` as `mdCell` writes them, appended
     /// without making strings for the cells that need no change, which are most.
     static func appendMDRow(_ shown: [Int], _ row: [JSON], to out: inout [UInt8]) {
