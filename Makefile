@@ -92,7 +92,7 @@ $(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
 
 $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built
 	@echo "aggregate"
-	$(call stage,$(BIN)/gongkai-aggregate --previous "$@" --index "$@.idx.new" --cache "$(WORK)/aggregate.cache" < "$<")
+	$(call stage,$(BIN)/gongkai-aggregate --previous "$@" --index "$@.idx.new" --cache "$(WORK)/aggregate.cache" --input-index "$<.idx" < "$<")
 	@mv "$@.idx.new" "$@.idx"
 
 $(OUT)/README.md: $(WORK)/tables.ndjson $(BIN)/.built

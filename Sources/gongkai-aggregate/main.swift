@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-aggregate [--previous FILE --index FILE] [--cache FILE] < reports.ndjson > tables.ndjson
+usage: gongkai-aggregate [--previous FILE --index FILE] [--cache FILE [--input-index FILE]] < reports.ndjson > tables.ndjson
 
 Reads the records gongkai-extract writes (gongkai.report/1, and the error
 records passed through) on stdin and writes gongkai.table/1 records on stdout:
@@ -20,6 +20,12 @@ options:
   --cache FILE     keep the reading of every record in FILE (and FILE.idx); the next run
                    takes the reading of each record whose bytes are unchanged from there
                    instead of parsing it again
+  --input-index FILE  the index gongkai-extract wrote of stdin (its --index): each record's
+                   reading is then looked up in the cache by the key the index gives it,
+                   and the record is read only when the cache does not have it. Taken
+                   only when stdin is the file the index describes (a line per record,
+                   end to end, and not changed since the index was written); otherwise
+                   every record is read, as without it
   -h, --help       show this help
 
 With --previous, each agency's record of the year-over-year table and of the table of
@@ -36,40 +42,59 @@ record in its place, named on stderr, and listed in the inventory.
 /// A duration in whole milliseconds, for the run facts on stderr.
 func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
 
-Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index", "cache"]) { args in
+Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index", "cache", "input-index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-aggregate reads stdin and takes no arguments (see --help)") }
     let clock = ContinuousClock()
     let start = clock.now
-    var reader = LineReader()
     var aggregator = Aggregator()
     var errors = 0
     var records = 0
     // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
-    var batch: [(line: Int, raw: [UInt8])] = []
+    var batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)] = []
     var damaged = 0
     let build = Stage.executableFingerprint()
-    // Readings of the records seen last time, by their bytes (--cache).
+    // Readings of the records seen last time, by their bytes (--cache), or by the key
+    // extract's index gives each record (--input-index: the bytes are then not read).
     let keySalt = "aggregate-input/1/" + build
+    let indexedSalt = "aggregate-input-indexed/1/" + build
     let cache = args.options["cache"].map { InputCache(path: $0, salt: keySalt) }
+    var input: IndexedInput?
+    if let path = args.options["input-index"] {
+        switch IndexedInput.open(index: path, fd: 0) {
+        case .success(let i): input = i
+        case .failure(let why): Stage.note("gongkai-aggregate", "\(why.message); reading every record instead")
+        }
+    }
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     func flush() throws {
         // A damaged line becomes an error record in its place (it reaches the inventory);
         // only a record of another stage's kind stops the stage.
         let inputs = Parallel.map(batch) { item -> Result<Read, NDJSONError> in
-            // Every record's key (the cache's, and what the tables' per-agency records are keyed by).
-            let key = FastHash.hex(item.raw, salt: keySalt)
+            // Every record's key (the cache's, and what the tables' per-agency records are keyed by):
+            // from extract's key when the index gives one, else from the record's bytes.
+            var raw = item.raw
+            let key: String
+            if let line = item.indexed, line.key != "-" {
+                key = FastHash.hex(Array(line.key.utf8), salt: indexedSalt)
+            } else {
+                if raw == nil, let line = item.indexed { raw = input?.read(line) }
+                guard let raw else { return .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)")) }
+                key = FastHash.hex(raw, salt: keySalt)
+            }
             if let hit = cache?.input(for: key) {
                 var input = hit.input
                 input.setRecordKey(key)
                 return .success(Read(input: input, problem: nil, key: key, blob: hit.blob, reused: true))
             }
-            if var input = Aggregator.fastInput(item.raw) {
+            if raw == nil, let line = item.indexed { raw = input?.read(line) }
+            guard let raw else { return .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)")) }
+            if var input = Aggregator.fastInput(raw) {
                 let blob = cache == nil ? nil : InputCache.encode(input)
                 input.setRecordKey(key)
                 return .success(Read(input: input, problem: nil, key: key, blob: blob, reused: false))
             }
             do {
-                switch BadRecord.check(item.raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
+                switch BadRecord.check(raw, line: item.line, stage: "gongkai-aggregate", skipping: Aggregator.unusedMembers, listing: ["values"]) {
                 case .record(let record):
                     var input = try Aggregator.input(from: record)
                     let blob = cache == nil ? nil : InputCache.encode(input)
@@ -95,10 +120,19 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         }
         batch.removeAll(keepingCapacity: true)
     }
-    while let line = try reader.nextLine() {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-        batch.append((reader.lineNumber, line))
-        if batch.count >= 512 { try flush() }
+    if let input {
+        // Extract writes no blank lines: the n-th line of the index is line n.
+        for (n, line) in input.lines.enumerated() {
+            batch.append((n + 1, nil, line))
+            if batch.count >= 512 { try flush() }
+        }
+    } else {
+        var reader = LineReader()
+        while let line = try reader.nextLine() {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            batch.append((reader.lineNumber, line, nil))
+            if batch.count >= 512 { try flush() }
+        }
     }
     try flush()
     cache?.finish()

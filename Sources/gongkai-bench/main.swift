@@ -108,7 +108,7 @@ Stage.run(name: "gongkai-bench", usage: usage, valued: ["n", "work", "bin", "cha
              input: "\(run)/documents.ndjson", output: "\(run)/normalized.ndjson"),
         Step(name: "extract", exe: "gongkai-extract", args: ["--previous", "\(run)/reports.ndjson", "--index", "\(run)/reports.ndjson.idx.new"],
              input: "\(run)/normalized.ndjson", output: "\(run)/reports.ndjson"),
-        Step(name: "aggregate", exe: "gongkai-aggregate", args: ["--previous", "\(run)/tables.ndjson", "--index", "\(run)/tables.ndjson.idx.new", "--cache", "\(run)/aggregate.cache"], input: "\(run)/reports.ndjson", output: "\(run)/tables.ndjson"),
+        Step(name: "aggregate", exe: "gongkai-aggregate", args: ["--previous", "\(run)/tables.ndjson", "--index", "\(run)/tables.ndjson.idx.new", "--cache", "\(run)/aggregate.cache", "--input-index", "\(run)/reports.ndjson.idx"], input: "\(run)/reports.ndjson", output: "\(run)/tables.ndjson"),
         Step(name: "render", exe: "gongkai-render", args: ["--out", out, "--cache", "\(run)/render.cache"], input: "\(run)/tables.ndjson", output: "/dev/null"),
     ]
 

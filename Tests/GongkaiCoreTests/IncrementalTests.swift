@@ -13,6 +13,11 @@ import Testing
         try r.stdout.write(to: output)
         try? FileManager.default.removeItem(atPath: output.path + ".idx")
         try FileManager.default.moveItem(atPath: index, toPath: output.path + ".idx")
+        // Written after the output, as a stage run with `> output` writes it (here the output
+        // is written after the run): aggregate's --input-index takes no index older than its file.
+        if FileManager.default.fileExists(atPath: output.path + ".idx") {
+            try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: output.path + ".idx")
+        }
         return r
     }
 
@@ -325,6 +330,131 @@ import Testing
         try Data(bytes.prefix(bytes.count / 3)).write(to: URL(fileURLWithPath: cache))
         #expect(try run().reused == nil)
         #expect(try run().reused == lines)
+    }
+}
+
+/// Aggregate reads its input through extract's index (`--input-index`): an unchanged
+/// record's reading comes from the cache by extract's key, without the record being read.
+@Suite(.serialized) struct IndexedInputTests {
+    static func aggregate(_ reports: URL, cache: String, index: String?) throws -> EndToEndTests.Run {
+        let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache] + (index.map { ["--input-index", $0] } ?? []), stdin: reports)
+        #expect(r.status == 0, "\(r.stderr)")
+        return r
+    }
+
+    static func reused(_ r: EndToEndTests.Run) -> Int? {
+        r.stderr.firstMatch(of: /(\d+) of \d+ records unchanged/).map { Int($0.1)! }
+    }
+
+    @Test func unchangedRecordsAreTakenByExtractsKeyAndTheTablesEqualAFreshRun() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try AggregateReuseTests.syntheticReports(count: 50, seed: 5, in: dir)
+        let work = dir.appendingPathComponent("work")
+        let corpus = dir.appendingPathComponent("corpus")
+        let index = reports.path + ".idx"
+        let cache = work.appendingPathComponent("aggregate.cache").path
+        let lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n").count
+        let fresh = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+
+        let first = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(first.stdout == fresh)
+        #expect(!first.stderr.contains("reading every record instead"), "\(first.stderr)")
+        #expect(Self.reused(first) == nil)
+        let second = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(second.stdout == fresh)
+        #expect(Self.reused(second) == lines, "\(second.stderr)")
+
+        // One report changed in the corpus, the stages before re-run: its record is read
+        // again (extract gave it a new key), every other one is taken from the cache.
+        Thread.sleep(forTimeInterval: 1.2)  // (ingest trusts a file's stamp only once it has settled)
+        let names = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted()
+        let sentence = "本年度未收取信息处理费。"
+        let name = try #require(try names.first { try String(contentsOf: corpus.appendingPathComponent($0), encoding: .utf8).contains(sentence) })
+        let file = corpus.appendingPathComponent(name)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: sentence, with: "本年度未收取信息处理费，无其他需要报告的事项。").utf8).write(to: file)
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: true)
+        let changedFresh = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+        #expect(changedFresh != fresh, "the change did not reach the reports")
+        let third = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(third.stdout == changedFresh)
+        #expect(Self.reused(third) == lines - 1, "\(third.stderr)")
+    }
+
+    @Test func anIndexThatDoesNotDescribeTheInputIsNotTaken() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try AggregateReuseTests.syntheticReports(count: 30, seed: 9, in: dir)
+        let index = reports.path + ".idx"
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
+        let lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n").count
+        _ = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(Self.reused(try Self.aggregate(reports, cache: cache, index: index)) == lines)
+
+        // A figure changed in place after the index was written, the file's size the same:
+        // the index's keys would name the old records, so the index is not taken.
+        var text = try String(contentsOf: reports, encoding: .utf8)
+        let value = try #require(text.firstMatch(of: /"apply\.received\.total":(\d)/))
+        text.replaceSubrange(value.range, with: #""apply.received.total":\#((Int(value.1)! + 1) % 10)"#)
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: index))
+        Thread.sleep(forTimeInterval: 0.05)
+        try Data(text.utf8).write(to: reports)
+        let changed = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(changed.stderr.contains("the input was changed after its index"), "\(changed.stderr)")
+        let fresh = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+        #expect(changed.stdout == fresh)
+        #expect(Self.reused(changed) == nil)  // (the cache holds readings by extract's keys)
+
+        // An index that leaves a line out, or is of another file's size: not taken either.
+        let indexLines = String(decoding: indexBytes, as: UTF8.self).split(separator: "\n")
+        for bad in [Array(indexLines[0..<3] + indexLines[4...]), Array(indexLines.prefix(lines - 1))] {
+            try Data(bad.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: index))
+            let r = try Self.aggregate(reports, cache: cache, index: index)
+            #expect(r.stderr.contains("reading every record instead"), "\(r.stderr)")
+            #expect(r.stdout == fresh)
+        }
+        // A missing index: every record read, the same tables.
+        try FileManager.default.removeItem(atPath: index)
+        let missing = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(missing.stderr.contains("cannot read the index"))
+        #expect(missing.stdout == fresh)
+    }
+
+    @Test func linesTheIndexGivesNoKeyAreReadAndKeyedByTheirBytes() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try AggregateReuseTests.syntheticReports(count: 20, seed: 2, in: dir)
+        let index = reports.path + ".idx"
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
+        // Extract names a damaged input line "-": it has no key of its own.
+        let text = try String(contentsOf: URL(fileURLWithPath: index), encoding: .utf8)
+        let unkeyed = text.split(separator: "\n").map { line -> String in
+            var fields = line.split(separator: "\t").map(String.init)
+            fields[0] = "-"
+            return fields.joined(separator: "\t") + "\n"
+        }.joined()
+        try Data(unkeyed.utf8).write(to: URL(fileURLWithPath: index))
+        let lines = unkeyed.split(separator: "\n").count
+        let fresh = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+        let first = try Self.aggregate(reports, cache: cache, index: index)
+        #expect(first.stdout == fresh)
+        #expect(!first.stderr.contains("reading every record instead"), "\(first.stderr)")
+        // The same readings as a run without the index: its cache serves one.
+        let plain = try Self.aggregate(reports, cache: cache, index: nil)
+        #expect(Self.reused(plain) == lines, "\(plain.stderr)")
+        #expect(plain.stdout == fresh)
+    }
+
+    @Test func aPipeCannotBeReadByItsIndex() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        guard case .failure(let why) = IndexedInput.open(index: "/nonexistent", fd: fds[0]) else {
+            Issue.record("a pipe was taken")
+            return
+        }
+        #expect(why.message.contains("not a regular file"))
     }
 }
 

@@ -117,7 +117,22 @@ public final class PreviousOutput {
         guard fstat(fd, &st) == 0 else { return nil }  // (deinit closes the file)
         let size = Int(st.st_size)
         var end = 0
-        // Read on bytes (an index has a line per record: 100,000 lines at national scale).
+        for (key, entry) in PreviousOutput.entries(ofIndex: bytes, size: size) {
+            entries[key] = entry
+            end = max(end, entry.offset + entry.length + 1)
+        }
+        // The index lists every line of the output it was written with: an output of
+        // another size is not that output (rewritten since), and nothing is taken from it.
+        if end != size { return nil }  // (deinit closes the file)
+    }
+
+    deinit { close(fd) }
+
+    /// The lines of an index (`OutputIndex`) in order, each naming a span within a file of
+    /// `size` bytes; damaged lines are left out. Read on bytes (an index has a line per
+    /// record: 100,000 lines at national scale).
+    static func entries(ofIndex bytes: [UInt8], size: Int) -> [(key: String, entry: Entry)] {
+        var out: [(key: String, entry: Entry)] = []
         bytes.withUnsafeBufferPointer { b in
             var lineStart = 0
             while lineStart < b.count {
@@ -141,16 +156,11 @@ public final class PreviousOutput {
                 guard fields.count == 3 || fields.count == 4, let o = int(fields[1]), let l = int(fields[2]), o >= 0, l >= 0, o <= size, l <= size - o,
                       let key = String(utf8: UnsafeBufferPointer(rebasing: b[fields[0]])) else { continue }
                 let error: Bool? = fields.count == 4 ? (fields[3].count == 1 && b[fields[3].lowerBound] == UInt8(ascii: "e")) : nil
-                entries[key] = Entry(offset: o, length: l, error: error)
-                end = max(end, o + l + 1)
+                out.append((key, Entry(offset: o, length: l, error: error)))
             }
         }
-        // The index lists every line of the output it was written with: an output of
-        // another size is not that output (rewritten since), and nothing is taken from it.
-        if end != size { return nil }  // (deinit closes the file)
+        return out
     }
-
-    deinit { close(fd) }
 
     public var count: Int { entries.count }
 
@@ -256,4 +266,59 @@ struct ContentKey {
     mutating func add(raw v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 
     var hex: String { FastHash.hex(bytes) }
+}
+
+/// A stage's input read through the index the stage before wrote of it (`OutputIndex`):
+/// every record's key, in order, known without reading the record, and each record read
+/// only when it is needed. Aggregate's `--input-index`: on a re-run it takes an unchanged
+/// record's reading from its cache by extract's key, so the record's bytes are never read.
+///
+/// The index is taken only when it describes the file exactly: a line per record, end to
+/// end, the file's size, and written no earlier than the file was last changed (a file
+/// rewritten after its index, by hand or by a run without `--index`, is not trusted).
+public struct IndexedInput {
+    public struct Line: Sendable {
+        /// The key the stage before gave the record: the same key, the same bytes.
+        public var key: String
+        public var offset: Int
+        public var length: Int
+    }
+
+    public let lines: [Line]
+    let fd: Int32
+
+    /// The index at `path` of the file open on `fd`, or why it cannot be taken.
+    public static func open(index path: String, fd: Int32) -> Result<IndexedInput, StageFailure> {
+        var file = stat(), idx = stat()
+        guard fstat(fd, &file) == 0, (file.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(StageFailure("the input is not a regular file (a pipe?), so it cannot be read by its index"))
+        }
+        guard stat(path, &idx) == 0, let bytes = try? Ingester.readAll(Array(path.utf8)) else {
+            return .failure(StageFailure("cannot read the index '\(path)'"))
+        }
+        let fileTime = (Int(file.st_mtim.tv_sec), Int(file.st_mtim.tv_nsec)), indexTime = (Int(idx.st_mtim.tv_sec), Int(idx.st_mtim.tv_nsec))
+        guard indexTime >= fileTime else {
+            return .failure(StageFailure("the input was changed after its index '\(path)' was written"))
+        }
+        let size = Int(file.st_size)
+        var lines: [Line] = []
+        var next = 0
+        for (key, entry) in PreviousOutput.entries(ofIndex: bytes, size: size) {
+            guard entry.offset == next else { return .failure(StageFailure("the index '\(path)' does not list the input's lines one after another")) }
+            lines.append(Line(key: key, offset: entry.offset, length: entry.length))
+            next = entry.offset + entry.length + 1
+        }
+        guard next == size else {
+            return .failure(StageFailure("the index '\(path)' lists \(next) bytes of lines, the input has \(size)"))
+        }
+        return .success(IndexedInput(lines: lines, fd: fd))
+    }
+
+    /// The bytes of `line` (without its newline); nil when they are not all there or the
+    /// line does not end where the index says (the file changed under the run).
+    public func read(_ line: Line) -> [UInt8]? {
+        guard var bytes = Files.read(fd, offset: line.offset, length: line.length + 1), bytes.last == 0x0A else { return nil }
+        bytes.removeLast()
+        return bytes
+    }
 }
