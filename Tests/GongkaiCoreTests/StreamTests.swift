@@ -150,6 +150,27 @@ import Testing
         #expect(Renderer.csvCell(.number("-5")) == "-5")  // a negative number stays a number
         #expect(Renderer.csvCell(.number("-2.58")) == "-2.58")
         #expect(Renderer.csvCell(.string("海东市=局")) == "海东市=局")  // only the first character counts
+    }
+
+    /// A CSV row made on the fast path is, cell for cell, what `csvCell` makes: random cells
+    /// of the characters that matter (formula starts, quotes, commas, line breaks, spaces).
+    @Test func csvRowsEqualTheirCellsOneByOne() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["=", "+", "-", "@", "\t", "\r", "\n", " ", ",", "\"", "'", "a", "1", "0.5", "海东", "件", "|", ""]
+        for _ in 0..<3000 {
+            let row: [JSON] = (0..<Int.random(in: 0...6, using: &rng)).map { _ in
+                let text = (0..<Int.random(in: 0...4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: return .null
+                case 1: return .number(["-5", "12", "-2.58", "0", "1e3"].randomElement(using: &rng)!)
+                default: return .string(text)
+                }
+            }
+            var fast: [UInt8] = []
+            Renderer.appendCSVRow(row, to: &fast)
+            let expected = row.map { $0 == .null ? "" : Renderer.csvCell($0) }.joined(separator: ",") + "\r\n"
+            #expect(fast == Array(expected.utf8), "\(row)")
+        }
         let t = Table(name: "t", title: "t", description: "", columns: [.init("a", "a"), .init("b", "b", "integer")],
                       rows: [[.string("=1+1"), .number("-3")]])
         #expect(Renderer().csv(t) == "a,b\r\n'=1+1,-3\r\n")
