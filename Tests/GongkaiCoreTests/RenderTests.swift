@@ -114,6 +114,35 @@ import Testing
         }
     }
 
+    /// SVG text escaping, with its fast path for text that needs none, gives what escaping
+    /// scalar by scalar gives: markup characters escaped, forbidden characters dropped.
+    @Test func svgEscapeMatchesTheReference() {
+        func reference(_ s: String) -> String {
+            var out = ""
+            for u in s.unicodeScalars {
+                switch u {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&apos;"
+                case "\t", "\n", "\r": out += " "
+                default:
+                    if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF || (0x7F...0x9F).contains(u.value) { continue }
+                    out.unicodeScalars.append(u)
+                }
+            }
+            return out
+        }
+        let pieces = ["机关", "&", "<", ">", "\"", "'", "\t", "\n", "\r", "\u{7}", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}", "é",
+                      "\u{FFFE}", "\u{FFFF}", "\u{FFFD}", "，", "（件）", "\u{EFBF}", "12", " ", ""]
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<3000 {
+            let t = (0..<Int(rng.next() % 5)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            #expect(SVG.escape(t) == reference(t), "\(t.debugDescription)")
+        }
+    }
+
     @Test func everySVGIsWellFormedXML() throws {
         let svgs = try Self.files().filter { $0.name.hasSuffix(".svg") }
         #expect(svgs.count >= 6)

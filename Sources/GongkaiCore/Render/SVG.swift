@@ -242,6 +242,7 @@ enum SVG {
     /// Text for XML character data and attribute values: markup characters escaped,
     /// characters XML 1.0 forbids (most C0 controls, U+FFFE/U+FFFF) dropped.
     static func escape(_ s: String) -> String {
+        if !needsEscape(s) { return s }
         var out = ""
         for u in s.unicodeScalars {
             switch u {
@@ -260,6 +261,25 @@ enum SVG {
     }
 
     /// Approximate width at `fontSize`: CJK and full-width characters one em, others ~0.6 em.
+    /// Whether `escape` would change `s`, on its bytes: a markup character, a control
+    /// character (C0, DEL, C1 = C2 80…C2 9F), or U+FFFE/U+FFFF (EF BF BE/BF). Most labels
+    /// have none and are taken as they are.
+    static func needsEscape(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                let b = u[i]
+                if b < 0x20 || b == 0x7F || b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 { return true }
+                if b == 0xC2, i + 1 < n, u[i + 1] >= 0x80, u[i + 1] <= 0x9F { return true }
+                if b == 0xEF, i + 2 < n, u[i + 1] == 0xBF, u[i + 2] == 0xBE || u[i + 2] == 0xBF { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     static func textWidth(_ s: String, size: Double = fontSize) -> Double {
         var em = 0.0
         for u in s.unicodeScalars { em += isWide(u.value) ? 1.0 : 0.6 }
