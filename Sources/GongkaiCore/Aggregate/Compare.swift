@@ -247,11 +247,12 @@ enum Compare {
         let entries = all.filter { $0.year == year && $0.report.activeFormat == format }
         let metrics = Catalog.activeMetrics(format: format)
         let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn] + metrics.map(metricColumn) + [errorsColumn, pathColumn]
+        // (The metrics by slot: looked up by id once, not once a cell.)
+        let slots = metrics.map { Catalog.metricIndex[$0]! }
         var rows: [[JSON]] = entries.map { e in
             [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
-                + metrics.map { Indicators.cell(e.report.values[$0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
+                + slots.map { Indicators.cell(e.report.values[index: $0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
         }
-        let slots = metrics.map { Catalog.metricIndex[$0]! }
         let (strict, filled) = totals(entries.map { e in slots.map { e.report.values[index: $0] ?? nil } }, columns: slots.count)
         let errors = entries.reduce(0) { $0 + $1.errors }
         for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
@@ -312,8 +313,9 @@ enum Compare {
                 for n in series.indices { refs.append(RowRef(series: s, what: Int32(i), n: Int32(n))) }
             }
             // Section 二: only between two years whose tables have the same format.
-            for (k, m) in activeMetrics where series.contains(where: { $0.report.values[m.id] != nil }) {
-                for (n, e) in series.enumerated() where e.report.values[m.id] != nil {
+            // (By slot: `activeMetrics` keeps each metric's place in the catalog.)
+            for (k, _) in activeMetrics where series.contains(where: { $0.report.values[index: k] != nil }) {
+                for (n, e) in series.enumerated() where e.report.values[index: k] != nil {
                     refs.append(RowRef(series: s, what: Int32(-1 - k), n: Int32(n)))
                 }
             }
