@@ -216,6 +216,23 @@ import Testing
         Self.rows(try table(tables, "yoy")).filter { $0["agency"] == agency && $0["indicator"] == indicator }
     }
 
+    /// One agency spelled with a precomposed letter one year and a decomposed one the next
+    /// (what a file name or title typed on another system gives): one agency throughout,
+    /// though the comparisons key their agencies by the bytes of the name they show.
+    @Test func oneAgencySpelledInTwoNormalFormsIsOneAgency() throws {
+        let composed = "测试Caf\u{E9}信息中心", decomposed = "测试Cafe\u{301}信息中心"
+        #expect(Array(composed.utf8) != Array(decomposed.utf8) && composed == decomposed)
+        let tables = try Self.tables([Self.report(composed, 2021, apply: Apply(received: 4, granted: 4, total: 4)),
+                                      Self.report(decomposed, 2022, apply: Apply(received: 6, granted: 6, total: 6))])
+        let yoy = Self.rows(try Self.table(tables, "yoy")).filter { $0["indicator"] == "received" }
+        #expect(yoy.map { [$0["year"]!, $0["value"]!, $0["prev_year"]!, $0["change"]!] } == [["2021", "4", "", ""], ["2022", "6", "2021", "2"]])
+        #expect(Set(yoy.map { Array($0["agency"]!.utf8) }).count == 1)
+        for year in [2021, 2022] {
+            let agencies = Self.rows(try Self.table(tables, "compare_\(year)")).filter { $0["row_type"] == Compare.agencyRow }
+            #expect(agencies.count == 1, "compare_\(year): \(agencies.map { $0["agency"]! })")
+        }
+    }
+
     @Test func yearOverYearChangeAndPercentChange() throws {
         let tables = try Self.tables(Self.corpus)
         let yoy = Self.rows(try Self.table(tables, "yoy"))

@@ -39,21 +39,25 @@ enum Compare {
     /// year (a `duplicate_report` finding), the one with fewer errors, then more filled
     /// cells, then the first path is compared; its file is named in the table.
     static func entries(_ reports: [Report], errors: [String: Int]) -> [Entry] {
-        // Positions in `reports`, not copies of them.
-        var byKey: [String: [Int]] = [:]
+        // Positions in `reports`, not copies of them. Keyed by the names' bytes: hashing a
+        // Chinese name as a String normalizes it first, a few thousand instructions a lookup.
+        // (The names are the groups' display names, one spelling per group, and groups are
+        // told apart by their normalized keys: bytes and String equality part them alike.)
+        typealias Key = Labels.BytesKey
+        var byKey: [Key: [Int]] = [:]
         for (k, r) in reports.enumerated() {
             guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
-            byKey["\(agency)\u{1F}\(year)", default: []].append(k)
+            byKey[Key("\(agency)\u{1F}\(year)"), default: []].append(k)
         }
         // Each agency's region and kind worked out once (an agency has a report a year).
-        let names = Array(Set(byKey.values.map { reports[$0[0]].agency! })).sorted(by: JSON.utf8Less)
-        let split = Dictionary(uniqueKeysWithValues: zip(names, Parallel.map(names) { name -> (String, String) in
+        let names = Array(Set(byKey.values.map { Key(reports[$0[0]].agency!) })).map(\.text).sorted(by: JSON.utf8Less)
+        let split = Dictionary(uniqueKeysWithValues: zip(names.map(Key.init), Parallel.map(names) { name -> (String, String) in
             let (region, kind) = Region.split(name)
             return (region, Region.kindKey(kind))
         }))
         // Entries made on both cores: indicators are worked out per report.
-        let out = Parallel.map(byKey.keys.sorted(by: JSON.utf8Less)) { key -> Entry in
-            let candidates = byKey[key]!
+        let out = Parallel.map(byKey.keys.map(\.text).sorted(by: JSON.utf8Less)) { key -> Entry in
+            let candidates = byKey[Key(key)]!
             let r = candidates.count == 1 ? reports[candidates[0]] : reports[candidates.min { a, b in
                 let ea = errors[reports[a].path] ?? 0, eb = errors[reports[b].path] ?? 0
                 if ea != eb { return ea < eb }
@@ -61,7 +65,7 @@ enum Compare {
                 if fa != fb { return fa > fb }
                 return JSON.utf8Less(reports[a].path, reports[b].path)
             }!]
-            let (region, kind) = split[r.agency!] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
+            let (region, kind) = split[Key(r.agency!)] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
             return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
                          values: Indicators.list(r), errors: errors[r.path] ?? 0)
         }
@@ -289,11 +293,12 @@ enum Compare {
                          definition: "较上年变化 ÷ 上一年度数值 × 100，保留一位小数；上一年度为0、为负或空白时空白；比率指标不算变化率（看百分点）"),
             Table.Column("note", "说明", definition: "不能比较的原因，如第二部分两年表格格式不同"),
         ]
-        var byAgency: [String: [Entry]] = [:]
-        for e in all { byAgency[e.agency, default: []].append(e) }
+        // (By the names' bytes, as in `entries`.)
+        var byAgency: [Labels.BytesKey: [Entry]] = [:]
+        for e in all { byAgency[Labels.BytesKey(e.agency), default: []].append(e) }
         var agenciesInOrder: [String] = []
-        var seen = Set<String>()
-        for e in all where seen.insert(e.agency).inserted { agenciesInOrder.append(e.agency) }
+        var seen = Set<Labels.BytesKey>()
+        for e in all where seen.insert(Labels.BytesKey(e.agency)).inserted { agenciesInOrder.append(e.agency) }
         // Which rows there are (agency, indicator or metric, year), in order; the rows
         // themselves are made when written, so 100,000 reports' years are never held as cells.
         struct RowRef { var series: Int32; var what: Int32; var n: Int32 }
@@ -302,7 +307,7 @@ enum Compare {
         let activeMetrics = Catalog.metrics.enumerated().filter { $0.element.id.hasPrefix("active.") }
         var ranges: [Range<Int>] = []
         for agency in agenciesInOrder {
-            let series = byAgency[agency]!.sorted { $0.year < $1.year }
+            let series = byAgency[Labels.BytesKey(agency)]!.sorted { $0.year < $1.year }
             guard series.count > 1 else { continue }
             let start = refs.count
             defer { ranges.append(start..<refs.count) }
