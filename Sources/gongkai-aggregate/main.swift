@@ -72,22 +72,28 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         let inputs = Parallel.map(batch) { item -> Result<Read, NDJSONError> in
             // Every record's key (the cache's, and what the tables' per-agency records are keyed by):
             // from extract's key when the index gives one, else from the record's bytes.
-            var raw = item.raw
+            // The record's bytes: at hand when read from stdin, read when first needed when its index gives where.
+            var held = item.raw
+            func bytes() -> [UInt8]? {
+                if held == nil, let line = item.indexed { held = input?.read(line) }
+                return held
+            }
+            func moved() -> Result<Read, NDJSONError> {
+                .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)"))
+            }
             let key: String
             if let line = item.indexed, line.key != "-" {
                 key = FastHash.hex(Array(line.key.utf8), salt: indexedSalt)
             } else {
-                if raw == nil, let line = item.indexed { raw = input?.read(line) }
-                guard let raw else { return .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)")) }
-                key = FastHash.hex(raw, salt: keySalt)
+                guard let b = bytes() else { return moved() }
+                key = FastHash.hex(b, salt: keySalt)
             }
             if let hit = cache?.input(for: key) {
                 var input = hit.input
                 input.setRecordKey(key)
                 return .success(Read(input: input, problem: nil, key: key, blob: hit.blob, reused: true))
             }
-            if raw == nil, let line = item.indexed { raw = input?.read(line) }
-            guard let raw else { return .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)")) }
+            guard let raw = bytes() else { return moved() }
             if var input = Aggregator.fastInput(raw) {
                 let blob = cache == nil ? nil : InputCache.encode(input)
                 input.setRecordKey(key)

@@ -50,14 +50,14 @@ enum Compare {
             byKey[Key("\(agency)\u{1F}\(year)"), default: []].append(k)
         }
         // Each agency's region and kind worked out once (an agency has a report a year).
-        let names = Array(Set(byKey.values.map { Key(reports[$0[0]].agency!) })).map(\.text).sorted(by: JSON.utf8Less)
-        let split = Dictionary(uniqueKeysWithValues: zip(names.map(Key.init), Parallel.map(names) { name -> (String, String) in
-            let (region, kind) = Region.split(name)
+        let names = Array(Set(byKey.values.map { Key(reports[$0[0]].agency!) })).sorted { JSON.utf8Less($0.text, $1.text) }
+        let split = Dictionary(uniqueKeysWithValues: zip(names, Parallel.map(names) { name -> (String, String) in
+            let (region, kind) = Region.split(name.text)
             return (region, Region.kindKey(kind))
         }))
         // Entries made on both cores: indicators are worked out per report.
-        let out = Parallel.map(byKey.keys.map(\.text).sorted(by: JSON.utf8Less)) { key -> Entry in
-            let candidates = byKey[Key(key)]!
+        let out = Parallel.map(byKey.keys.sorted { JSON.utf8Less($0.text, $1.text) }) { key -> Entry in
+            let candidates = byKey[key]!
             let r = candidates.count == 1 ? reports[candidates[0]] : reports[candidates.min { a, b in
                 let ea = errors[reports[a].path] ?? 0, eb = errors[reports[b].path] ?? 0
                 if ea != eb { return ea < eb }

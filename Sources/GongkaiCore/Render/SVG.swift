@@ -260,7 +260,6 @@ enum SVG {
         return out
     }
 
-    /// Approximate width at `fontSize`: CJK and full-width characters one em, others ~0.6 em.
     /// Whether `escape` would change `s`, on its bytes: a markup character, a control
     /// character (C0, DEL, C1 = C2 80…C2 9F), or U+FFFE/U+FFFF (EF BF BE/BF). Most labels
     /// have none and are taken as they are.
@@ -280,6 +279,7 @@ enum SVG {
         }
     }
 
+    /// Approximate width at `fontSize`: CJK and full-width characters one em, others ~0.6 em.
     static func textWidth(_ s: String, size: Double = fontSize) -> Double {
         var em = 0.0
         for u in s.unicodeScalars { em += isWide(u.value) ? 1.0 : 0.6 }
