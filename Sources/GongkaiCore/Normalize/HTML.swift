@@ -45,6 +45,39 @@ public enum HTMLReader {
     /// Tags that may stand in `<head>`; any other start tag means the body has begun.
     static let headTags: Set<String> = ["meta", "link", "title", "style", "script", "base", "noscript", "template", "object", "param", "bgsound", "basefont", "head"]
 
+    /// What a tag name means to the reader, found once per tag (by its bytes, `IDTable`)
+    /// instead of in each set above and each case of a switch.
+    struct TagInfo {
+        enum Kind { case other, head, table, row, cell, pre }
+        var kind = Kind.other
+        var block = false
+        var skipped = false
+        var inHead = false
+        /// Skipped, and a line ends where it was (navigation, a drop-down list, a button).
+        var breaksWhenSkipped = false
+    }
+
+    static let tagNames: [String] = Array(blocks.union(skipped).union(headTags).union(["table", "tr", "td", "th"])).sorted()
+    static let tagTable = IDTable(tagNames)
+    static let tagInfos: [TagInfo] = tagNames.map { name in
+        var info = TagInfo()
+        switch name {
+        case "head": info.kind = .head
+        case "table": info.kind = .table
+        case "tr": info.kind = .row
+        case "td", "th": info.kind = .cell
+        case "pre", "listing", "plaintext", "xmp": info.kind = .pre
+        default: break
+        }
+        info.block = blocks.contains(name)
+        info.skipped = skipped.contains(name)
+        info.inHead = headTags.contains(name)
+        info.breaksWhenSkipped = ["nav", "aside", "select", "button"].contains(name)
+        return info
+    }
+
+    static func info(_ name: String) -> TagInfo { tagTable[name].map { tagInfos[$0] } ?? TagInfo() }
+
     struct Tag {
         var name: String
         var isEnd: Bool
@@ -183,26 +216,26 @@ public enum HTMLReader {
 
         mutating func apply(_ markup: Markup, at lt: Int) {
             guard case .tag(let tag) = markup else { return }
-            let name = tag.name
+            let info = HTMLReader.info(tag.name)
             if inHead {
-                if tag.isEnd && name == "head" { inHead = false; return }
-                if !tag.isEnd && !HTMLReader.headTags.contains(name) { inHead = false } else if !HTMLReader.skipped.contains(name) || tag.isEnd { return }
+                if tag.isEnd && info.kind == .head { inHead = false; return }
+                if !tag.isEnd && !info.inHead { inHead = false } else if !info.skipped || tag.isEnd { return }
             }
-            if !tag.isEnd && name == "head" { inHead = true; return }
-            if !tag.isEnd && HTMLReader.skipped.contains(name) && !tag.selfClosing {
+            if !tag.isEnd && info.kind == .head { inHead = true; return }
+            if !tag.isEnd && info.skipped && !tag.selfClosing {
                 // Skip to the matching end tag; without one, only the tag itself is dropped.
-                if let end = findEndTag(name, from: position) { position = end }
-                if name == "nav" || name == "aside" || name == "select" || name == "button" { breakLine() }
+                if let end = findEndTag(tag.name, from: position) { position = end }
+                if info.breaksWhenSkipped { breakLine() }
                 return
             }
-            switch name {
-            case "table":
+            switch info.kind {
+            case .table:
                 breakLine()
                 if tag.isEnd { builder.closeTable() } else { builder.openTable() }
-            case "tr":
+            case .row:
                 breakLine()
                 if tag.isEnd { builder.closeRow() } else { builder.openRow(line: line(at: lt)) }
-            case "td", "th":
+            case .cell:
                 breakLine()
                 if tag.isEnd {
                     builder.closeCell()
@@ -211,11 +244,11 @@ public enum HTMLReader {
                     let rowspan = number(tag.attribute("rowspan")) ?? 1
                     builder.openCell(MarkupTable.Cell(colspan: colspan == 0 ? 1 : colspan, rowspan: rowspan), line: line(at: lt))
                 }
-            case "pre", "listing", "plaintext", "xmp":
+            case .pre:
                 breakLine()
                 preDepth = max(0, preDepth + (tag.isEnd ? -1 : 1))
-            default:
-                if HTMLReader.blocks.contains(name) { breakLine() }
+            case .other, .head:
+                if info.block { breakLine() }
             }
         }
 

@@ -76,10 +76,10 @@ public struct MarkupTable: Sendable {
     }
 
     /// A cell that holds a page's content rather than a value: the table around it is layout.
-    static func isContent(_ cell: Cell) -> Bool {
+    static func isContent(_ cell: Cell, text: String? = nil) -> Bool {
         if cell.nestsTable { return true }
         let paragraphs = cell.items.count
-        let length = cell.text.unicodeScalars.count
+        let length = (text ?? cell.text).unicodeScalars.count
         return length > 300 || (paragraphs > 1 && length > 120)
     }
 
@@ -127,7 +127,7 @@ public struct MarkupTable: Sendable {
         let spanning = rows.reduce(0) { sum, r in sum + r.cells.filter { $0.rowspan != 1 }.reduce(0) { $0 + $1.colspan } }
         if rows.count * min(Self.maxColumns, widest + spanning) > Self.maxGridCells {
             return rows.flatMap { row -> [MarkupContent] in
-                if row.cells.contains(where: Self.isContent) { return row.cells.flatMap(\.items) }
+                if row.cells.contains(where: { Self.isContent($0) }) { return row.cells.flatMap(\.items) }
                 return [.row(row.cells.map { $0.text.isBlankText ? "" : $0.text }, line: row.line)]
             }
         }
@@ -135,7 +135,7 @@ public struct MarkupTable: Sendable {
         var cells: [(row: Int, column: Int, cell: Cell)] = []
         var cover: [[Int?]] = Array(repeating: [], count: rows.count)
         func set(_ r: Int, _ c: Int, _ id: Int) {
-            if cover[r].count <= c { cover[r] += Array(repeating: nil, count: c + 1 - cover[r].count) }
+            while cover[r].count <= c { cover[r].append(nil) }
             cover[r][c] = id
         }
         for (r, row) in rows.enumerated() {
@@ -153,18 +153,24 @@ public struct MarkupTable: Sendable {
                 c += cell.colspan
             }
         }
+        // The cells were placed row by row: each row's own cells are together, from
+        // `firstCell[r]` to `firstCell[r + 1]`. Each cell's text is joined once.
+        var firstCell = [Int](repeating: cells.count, count: rows.count + 1)
+        for id in cells.indices.reversed() { firstCell[cells[id].row] = id }
+        for r in stride(from: rows.count - 1, through: 0, by: -1) { firstCell[r] = min(firstCell[r], firstCell[r + 1]) }
+        let texts = cells.map { $0.cell.text }
         var out: [MarkupContent] = []
         for (r, row) in rows.enumerated() {
-            let own = cells.filter { $0.row == r }
-            if own.contains(where: { Self.isContent($0.cell) }) {
-                for cell in own { out += cell.cell.items }
+            let own = firstCell[r]..<firstCell[r + 1]
+            if own.contains(where: { Self.isContent(cells[$0].cell, text: texts[$0]) }) {
+                for id in own { out += cells[id].cell.items }
                 continue
             }
             var line: [String] = []
             for (c, id) in cover[r].enumerated() {
                 guard let id else { line.append(""); continue }
-                let (r0, c0, cell) = cells[id]
-                let text = cell.text
+                let (r0, c0, _) = cells[id]
+                let text = texts[id]
                 if text.isBlankText {
                     line.append("")
                 } else if c == c0 {
@@ -212,6 +218,7 @@ public struct MarkupBuilder {
 
     /// Ends the current paragraph (a block element, a line break).
     public mutating func breakParagraph() {
+        if paragraph.isEmpty { return }  // (most breaks: block after block)
         let text = paragraph.trimmed
         paragraph = ""
         guard !text.isEmpty else { return }
@@ -219,7 +226,12 @@ public struct MarkupBuilder {
     }
 
     mutating func add(_ item: MarkupContent) {
-        add([item])
+        guard !tables.isEmpty else { output.append(item); return }
+        if tables[tables.count - 1].cell != nil {
+            tables[tables.count - 1].cell!.items.append(item)
+        } else {
+            tables[tables.count - 1].before.append(item)
+        }
     }
 
     mutating func add(_ items: [MarkupContent]) {
