@@ -121,6 +121,10 @@ enum FormatFixtures {
         // rowspan="0" runs to the end of the table; spans past the last row stop there.
         #expect(FormatFixtures.html("<table><tr><td rowspan=0>甲<td>1<tr><td>2<tr><td rowspan=9>乙<td>3</table>")
                 == [["甲", "1"], ["", "2"], ["", "乙", "3"]])
+        // A row with no cells of its own (all covered from above) takes none of the next row's.
+        #expect(FormatFixtures.html("<table><tr><td rowspan=3>甲<td rowspan=2>1<tr><tr><td>2<tr><td>乙<td>3<td>4</table>")
+                == [["甲", "1"], ["", "2"], ["乙", "3", "4"]])
+        #expect(FormatFixtures.html("<table><tr><td>甲<td>1<tr><td rowspan=2>乙<td>2<tr></table>") == [["甲", "1"], ["乙", "2"]])
     }
 
     @Test func malformedMarkup() {
