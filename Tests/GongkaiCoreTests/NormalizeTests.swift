@@ -42,6 +42,26 @@ import Testing
         #expect(stable == 0x7F - 0x20 + (0x9FFF - 0x4E00 + 1) + (0x4DBF - 0x3400 + 1) + Normalizer.stablePunctuation.count)
     }
 
+    /// The byte test that lets a cell through unchanged lets through only cells with
+    /// nothing to clean: every scalar near the ones it looks for, mixed with CJK text.
+    @Test func cellsCleanedAsScalarByScalar() {
+        var near: [UInt32] = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x21, 0x08, 0x0E, 0xA0, 0xAD, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002,
+                              0xFEFF, 0xFEFE, 0xFF0C, 0x200C, 0x2010, 0x2014, 0x201C, 0x2027, 0x202F, 0x2030, 0x205F, 0x2060, 0x2060]
+        near += Array(0x1FFE...0x200D)
+        let pool = near.map { String(UnicodeScalar($0)!) } + ["政", "府", "信息", "公开", "1", "(一)", "a", "é", "😀"]
+        // Each special scalar alone must be seen (the byte test may say yes to more, never to less).
+        for v in [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0xAD, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B) {
+            let s = "政" + String(UnicodeScalar(UInt32(v))!) + "府"
+            #expect(s.utf8.withContiguousStorageIfAvailable { Normalizer.mayNeedCleaning($0) } == true, "U+\(String(v, radix: 16))")
+        }
+        #expect("政府信息公开、“年报”。".utf8.withContiguousStorageIfAvailable { Normalizer.mayNeedCleaning($0) } == false)
+        var rng = SplitMix64(seed: 17)
+        for _ in 0..<3000 {
+            let cell = (0..<(1 + Int(rng.next() % 8))).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
+            #expect(Normalizer.cleanCell(cell) == Normalizer.cleanCellByScalars(cell), "\(cell.unicodeScalars.map { $0.value })")
+        }
+    }
+
     func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }
 
     @Test func fullWidthAndSpacesBetweenCJKAndDigits() {

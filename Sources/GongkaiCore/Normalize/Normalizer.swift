@@ -79,7 +79,11 @@ public enum Normalizer {
     public static func nfkc(_ raw: Substring) -> String {
         // On the UTF-8 bytes when they are at hand (the same scalars, decoded here).
         if let done = raw.utf8.withContiguousStorageIfAvailable({ nfkcBytes($0) }) {
-            return done ?? String(raw).precomposedStringWithCompatibilityMapping
+            switch done {
+            case .unchanged: return String(raw)  // (a copy of the bytes, not decoded again)
+            case .changed(let s): return s
+            case .needsFoundation: return String(raw).precomposedStringWithCompatibilityMapping
+            }
         }
         // Most lines need no change at all: then the text is taken as it is.
         if raw.unicodeScalars.allSatisfy({ isStable($0.value) }) {
@@ -102,8 +106,11 @@ public enum Normalizer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `nfkc` of valid UTF-8 bytes, scalar by scalar as above; nil when a scalar needs Foundation.
-    static func nfkcBytes(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+    enum BytesResult { case unchanged, changed(String), needsFoundation }
+
+    /// `nfkc` of valid UTF-8 bytes, scalar by scalar as above: the bytes as they are, the
+    /// text they become, or that a scalar needs Foundation.
+    static func nfkcBytes(_ u: UnsafeBufferPointer<UInt8>) -> BytesResult {
         let n = u.count
         /// The scalar at `i` and its length in bytes (the bytes are valid UTF-8).
         @inline(__always) func scalar(_ i: Int) -> (UInt32, Int) {
@@ -121,7 +128,7 @@ public enum Normalizer {
             i += len
         }
         // Most lines need no change at all: then the text is taken as it is.
-        if i == n { return String(decoding: u, as: UTF8.self) }
+        if i == n { return .unchanged }
         var out: [UInt8] = []
         out.reserveCapacity(n)
         out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<i]))
@@ -134,11 +141,11 @@ public enum Normalizer {
             } else if v == 0x3000 {
                 out.append(0x20)
             } else {
-                return nil
+                return .needsFoundation
             }
             i += len
         }
-        return String(decoding: out, as: UTF8.self)
+        return .changed(String(decoding: out, as: UTF8.self))
     }
 
     /// A scalar NFKC leaves as it is (and that needs no look at its neighbours):
@@ -267,7 +274,38 @@ public enum Normalizer {
     /// Trims a cell, collapses its spaces, and removes the spaces that
     /// typesetting puts between CJK characters and digits (`2021 年` → `2021年`).
     public static func cleanCell(_ s: String) -> String {
-        // Nothing to trim, join or drop: the cell as it is.
+        // Nothing to trim, join or drop: the cell as it is. Told first from its bytes.
+        if s.utf8.withContiguousStorageIfAvailable({ !mayNeedCleaning($0) }) == true { return s }
+        return cleanCellByScalars(s)
+    }
+
+    /// Whether UTF-8 `u` may hold a scalar `cleanCell` trims, joins or drops: true for every
+    /// text that holds one (a space, a line break, U+00A0, U+00AD, U+2000–U+200B, U+202F,
+    /// U+205F, U+3000, U+FEFF), and for a few that do not.
+    static func mayNeedCleaning(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = u.count
+        var i = 0
+        while i < n {
+            let b = u[i]
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) { return true }
+            } else if b == 0xC2 || b == 0xEF {
+                return true  // U+00A0, U+00AD; U+FEFF (and the rest of their blocks)
+            } else if b == 0xE2 {
+                if i + 2 < n, u[i + 1] == 0x80 || u[i + 1] == 0x81 {
+                    let c = u[i + 2]
+                    if u[i + 1] == 0x80 ? (c <= 0x8B || c == 0xAF) : c == 0x9F { return true }
+                }
+            } else if b == 0xE3 {
+                if i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0x80 { return true }  // U+3000
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// `cleanCell`, scalar by scalar.
+    static func cleanCellByScalars(_ s: String) -> String {
         if !s.unicodeScalars.contains(where: { u in
             let v = u.value
             return TextClass.isSpace(v) || v == 0x200B || v == 0xFEFF || v == 0x00AD || v == 0x0A || v == 0x0D
