@@ -27,8 +27,38 @@ public enum Normalizer {
     /// Splits on `\n`, `\r\n` and lone `\r`.
     static func splitLines(_ text: String) -> [Substring] {
         // On bytes: \n and \r are ASCII, so byte positions of them are scalar boundaries.
-        var out: [Substring] = []
+        // Found on the contiguous bytes, then each line cut at offsets from the start.
         let utf8 = text.utf8
+        if let cuts = utf8.withContiguousStorageIfAvailable({ u -> [(Int, Int)] in
+            var cuts: [(Int, Int)] = []
+            var start = 0, i = 0
+            let n = u.count
+            while i < n {
+                let c = u[i]
+                if c == 0x0A || c == 0x0D {
+                    cuts.append((start, i))
+                    i += c == 0x0D && i + 1 < n && u[i + 1] == 0x0A ? 2 : 1
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            if start < n { cuts.append((start, n)) }
+            return cuts
+        }) {
+            var out: [Substring] = []
+            out.reserveCapacity(cuts.count)
+            var at = utf8.startIndex, offset = 0
+            for (a, b) in cuts {
+                let from = utf8.index(at, offsetBy: a - offset)
+                let to = utf8.index(from, offsetBy: b - a)
+                out.append(text[from..<to])
+                at = to
+                offset = b
+            }
+            return out
+        }
+        var out: [Substring] = []
         var start = utf8.startIndex
         var i = utf8.startIndex
         while i < utf8.endIndex {
