@@ -62,6 +62,25 @@ import Testing
         }
     }
 
+    /// The byte test that keeps a line one cell keeps only lines without a run of spaces
+    /// or a wide space: random lines of spaces, wide spaces and their neighbours, and CJK text.
+    @Test func spaceRunsSplitAsScalarByScalar() {
+        var near: [UInt32] = [0x20, 0x20, 0x20, 0x09, 0xA0, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002, 0xFEFF, 0xFF0C,
+                              0x2010, 0x2014, 0x201C, 0x202F, 0x2030, 0x205F, 0x2060]
+        near += Array(0x1FFE...0x200D)
+        let pool = near.map { String(UnicodeScalar($0)!) } + ["政", "府", "信息", "公开", "12", "(一)", "a", "é", "😀"]
+        for v in [0xA0, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B) {
+            let s = "政" + String(UnicodeScalar(UInt32(v))!) + "府"
+            #expect(s.utf8.withContiguousStorageIfAvailable { Normalizer.oneCell($0) } == false, "U+\(String(v, radix: 16))")
+        }
+        #expect("政府 信息“公开”、年报。".utf8.withContiguousStorageIfAvailable { Normalizer.oneCell($0) } == true)
+        var rng = SplitMix64(seed: 23)
+        for _ in 0..<3000 {
+            let line = (0..<(1 + Int(rng.next() % 8))).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
+            #expect(Normalizer.splitOnSpaceRuns(line) == Normalizer.splitOnSpaceRunsByScalars(line), "\(line.unicodeScalars.map { $0.value })")
+        }
+    }
+
     func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }
 
     @Test func fullWidthAndSpacesBetweenCJKAndDigits() {

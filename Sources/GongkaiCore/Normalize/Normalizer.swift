@@ -241,7 +241,14 @@ public enum Normalizer {
     /// Layout text (`pdftotext -layout`) aligns columns with runs of spaces:
     /// two or more spaces separate cells, one space stays inside a cell.
     static func splitOnSpaceRuns(_ s: String) -> [String] {
-        // No two spaces in a row and no other whitespace: one cell, as it is.
+        // No two spaces in a row and no other whitespace: one cell, as it is. Told first from
+        // the bytes (when they say maybe, the checks below decide).
+        if s.utf8.withContiguousStorageIfAvailable({ oneCell($0) }) == true { return [s] }
+        return splitOnSpaceRunsByScalars(s)
+    }
+
+    /// `splitOnSpaceRuns`, scalar by scalar.
+    static func splitOnSpaceRunsByScalars(_ s: String) -> [String] {
         var previousSpace = false
         var simple = true
         for b in s.utf8 {
@@ -275,6 +282,31 @@ public enum Normalizer {
         }
         if !current.isEmpty { cells.append(String(current)) }
         return cells.isEmpty ? [""] : cells
+    }
+
+    /// True only when UTF-8 `u` has no two spaces in a row and no whitespace beyond ASCII
+    /// (U+00A0, U+2000–U+200B, U+202F, U+205F, U+3000, U+FEFF); false for some that have neither.
+    static func oneCell(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = u.count
+        var previousSpace = false
+        var i = 0
+        while i < n {
+            let b = u[i]
+            if b == 0x20 {
+                if previousSpace { return false }
+                previousSpace = true
+            } else {
+                previousSpace = false
+                if b == 0xC2 || b == 0xEF { return false }
+                if b == 0xE2, i + 2 < n, u[i + 1] == 0x80 || u[i + 1] == 0x81 {
+                    let c = u[i + 2]
+                    if u[i + 1] == 0x80 ? (c <= 0x8B || c == 0xAF) : c == 0x9F { return false }
+                }
+                if b == 0xE3, i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0x80 { return false }
+            }
+            i += 1
+        }
+        return true
     }
 
     /// Page numbers between rows: `— 3 —`, `-1-`, `- 12 -`, `第 3 页`, `第3页 共10页`.
