@@ -42,43 +42,47 @@ import Testing
         #expect(stable == 0x7F - 0x20 + (0x9FFF - 0x4E00 + 1) + (0x4DBF - 0x3400 + 1) + Normalizer.stablePunctuation.count)
     }
 
-    /// The byte test that lets a cell through unchanged lets through only cells with
-    /// nothing to clean: every scalar near the ones it looks for, mixed with CJK text.
-    @Test func cellsCleanedAsScalarByScalar() {
-        var near: [UInt32] = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x21, 0x08, 0x0E, 0xA0, 0xAD, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002,
-                              0xFEFF, 0xFEFE, 0xFF0C, 0x200C, 0x2010, 0x2014, 0x201C, 0x2027, 0x202F, 0x2030, 0x205F, 0x2060, 0x2060]
-        near += Array(0x1FFE...0x200D)
-        let pool = near.map { String(UnicodeScalar($0)!) } + ["政", "府", "信息", "公开", "1", "(一)", "a", "é", "😀"]
-        // Each special scalar alone must be seen (the byte test may say yes to more, never to less).
-        for v in [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0xAD, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B) {
-            let s = "政" + String(UnicodeScalar(UInt32(v))!) + "府"
-            #expect(s.utf8.withContiguousStorageIfAvailable { Normalizer.mayNeedCleaning($0) } == true, "U+\(String(v, radix: 16))")
+    /// Checks a byte-level shortcut of normalize: `flags` (on a text's UTF-8) must answer
+    /// `flagged` for each of `specials` set in CJK text and the other way for `plain`, and on
+    /// 3,000 random texts drawn from the scalars near the specials, mixed with CJK text, the
+    /// function with the shortcut must equal the one without (`fast`, `reference`).
+    func checkByteShortcut(specials: [UInt32], near: [UInt32], seed: UInt64, plain: String, flagged: Bool,
+                           flags: (UnsafeBufferPointer<UInt8>) -> Bool,
+                           fast: (String) -> [String], reference: (String) -> [String]) {
+        let pool = (near + Array(0x1FFE...0x200D)).map { String(UnicodeScalar($0)!) }
+            + ["政", "府", "信息", "公开", "12", "(一)", "a", "é", "😀"]
+        for v in specials {
+            let s = "政" + String(UnicodeScalar(v)!) + "府"
+            #expect(s.utf8.withContiguousStorageIfAvailable(flags) == flagged, "U+\(String(v, radix: 16))")
         }
-        #expect("政府信息公开、“年报”。".utf8.withContiguousStorageIfAvailable { Normalizer.mayNeedCleaning($0) } == false)
-        var rng = SplitMix64(seed: 17)
+        #expect(plain.utf8.withContiguousStorageIfAvailable(flags) == !flagged)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<3000 {
-            let cell = (0..<(1 + Int(rng.next() % 8))).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
-            #expect(Normalizer.cleanCell(cell) == Normalizer.cleanCellByScalars(cell), "\(cell.unicodeScalars.map { $0.value })")
+            let text = (0..<(1 + Int(rng.next() % 8))).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
+            #expect(fast(text) == reference(text), "\(text.unicodeScalars.map { $0.value })")
         }
     }
 
+    /// The byte test that lets a cell through unchanged lets through only cells with
+    /// nothing to trim, join or drop (it may say maybe to more, never to fewer).
+    @Test func cellsCleanedAsScalarByScalar() {
+        checkByteShortcut(
+            specials: [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0xAD, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B),
+            near: [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x21, 0x08, 0x0E, 0xA0, 0xAD, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002,
+                   0xFEFF, 0xFEFE, 0xFF0C, 0x2010, 0x2014, 0x201C, 0x2027, 0x202F, 0x2030, 0x205F, 0x2060],
+            seed: 17, plain: "政府信息公开、“年报”。", flagged: true, flags: Normalizer.mayNeedCleaning,
+            fast: { [Normalizer.cleanCell($0)] }, reference: { [Normalizer.cleanCellByScalars($0)] })
+    }
+
     /// The byte test that keeps a line one cell keeps only lines without a run of spaces
-    /// or a wide space: random lines of spaces, wide spaces and their neighbours, and CJK text.
+    /// or a wide space.
     @Test func spaceRunsSplitAsScalarByScalar() {
-        var near: [UInt32] = [0x20, 0x20, 0x20, 0x09, 0xA0, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002, 0xFEFF, 0xFF0C,
-                              0x2010, 0x2014, 0x201C, 0x202F, 0x2030, 0x205F, 0x2060]
-        near += Array(0x1FFE...0x200D)
-        let pool = near.map { String(UnicodeScalar($0)!) } + ["政", "府", "信息", "公开", "12", "(一)", "a", "é", "😀"]
-        for v in [0xA0, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B) {
-            let s = "政" + String(UnicodeScalar(UInt32(v))!) + "府"
-            #expect(s.utf8.withContiguousStorageIfAvailable { Normalizer.oneCell($0) } == false, "U+\(String(v, radix: 16))")
-        }
-        #expect("政府 信息“公开”、年报。".utf8.withContiguousStorageIfAvailable { Normalizer.oneCell($0) } == true)
-        var rng = SplitMix64(seed: 23)
-        for _ in 0..<3000 {
-            let line = (0..<(1 + Int(rng.next() % 8))).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
-            #expect(Normalizer.splitOnSpaceRuns(line) == Normalizer.splitOnSpaceRunsByScalars(line), "\(line.unicodeScalars.map { $0.value })")
-        }
+        checkByteShortcut(
+            specials: [0xA0, 0x3000, 0xFEFF, 0x202F, 0x205F] + Array(0x2000...0x200B),
+            near: [0x20, 0x20, 0x20, 0x09, 0xA0, 0xA1, 0xB7, 0x3000, 0x3001, 0x3002, 0xFEFF, 0xFF0C,
+                   0x2010, 0x2014, 0x201C, 0x202F, 0x2030, 0x205F, 0x2060],
+            seed: 23, plain: "政府 信息“公开”、年报。", flagged: false, flags: Normalizer.oneCell,
+            fast: Normalizer.splitOnSpaceRuns, reference: Normalizer.splitOnSpaceRunsByScalars)
     }
 
     func cells(_ s: String) -> [String]? { Normalizer.cells(of: Substring(s)) }
