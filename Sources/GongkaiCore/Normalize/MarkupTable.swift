@@ -235,12 +235,7 @@ public struct MarkupBuilder {
     }
 
     mutating func add(_ items: [MarkupContent]) {
-        guard !tables.isEmpty else { output += items; return }
-        if tables[tables.count - 1].cell != nil {
-            tables[tables.count - 1].cell!.items += items
-        } else {
-            tables[tables.count - 1].before += items
-        }
+        for item in items { add(item) }
     }
 
     public mutating func openTable() {

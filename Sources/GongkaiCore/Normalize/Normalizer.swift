@@ -28,8 +28,10 @@ public enum Normalizer {
     static func splitLines(_ text: String) -> [Substring] {
         // On bytes: \n and \r are ASCII, so byte positions of them are scalar boundaries.
         // Found on the contiguous bytes, then each line cut at offsets from the start.
+        var text = text
+        text.makeContiguousUTF8()  // (a no-op for the native strings records are read into)
         let utf8 = text.utf8
-        if let cuts = utf8.withContiguousStorageIfAvailable({ u -> [(Int, Int)] in
+        let cuts = utf8.withContiguousStorageIfAvailable { u -> [(Int, Int)] in
             var cuts: [(Int, Int)] = []
             var start = 0, i = 0
             let n = u.count
@@ -45,35 +47,17 @@ public enum Normalizer {
             }
             if start < n { cuts.append((start, n)) }
             return cuts
-        }) {
-            var out: [Substring] = []
-            out.reserveCapacity(cuts.count)
-            var at = utf8.startIndex, offset = 0
-            for (a, b) in cuts {
-                let from = utf8.index(at, offsetBy: a - offset)
-                let to = utf8.index(from, offsetBy: b - a)
-                out.append(text[from..<to])
-                at = to
-                offset = b
-            }
-            return out
-        }
+        }!  // contiguous: made so above
         var out: [Substring] = []
-        var start = utf8.startIndex
-        var i = utf8.startIndex
-        while i < utf8.endIndex {
-            let c = utf8[i]
-            if c == 0x0A || c == 0x0D {
-                out.append(text[start..<i])
-                var next = utf8.index(after: i)
-                if c == 0x0D, next < utf8.endIndex, utf8[next] == 0x0A { next = utf8.index(after: next) }
-                start = next
-                i = next
-            } else {
-                i = utf8.index(after: i)
-            }
+        out.reserveCapacity(cuts.count)
+        var at = utf8.startIndex, offset = 0
+        for (a, b) in cuts {
+            let from = utf8.index(at, offsetBy: a - offset)
+            let to = utf8.index(from, offsetBy: b - a)
+            out.append(text[from..<to])
+            at = to
+            offset = b
         }
-        if start < utf8.endIndex { out.append(text[start...]) }
         return out
     }
 
@@ -297,16 +281,26 @@ public enum Normalizer {
                 previousSpace = true
             } else {
                 previousSpace = false
-                if b == 0xC2 || b == 0xEF { return false }
-                if b == 0xE2, i + 2 < n, u[i + 1] == 0x80 || u[i + 1] == 0x81 {
-                    let c = u[i + 2]
-                    if u[i + 1] == 0x80 ? (c <= 0x8B || c == 0xAF) : c == 0x9F { return false }
-                }
-                if b == 0xE3, i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0x80 { return false }
+                if b >= 0x80, mayBeWideSpace(u, i) { return false }
             }
             i += 1
         }
         return true
+    }
+
+    /// Whether the character whose first byte is `u[i]` (not ASCII) may be U+00A0, U+00AD,
+    /// U+2000–U+200B, U+202F, U+205F, U+3000 or U+FEFF: true for each of them, and for the
+    /// rest of the blocks of U+00A0 and U+FEFF.
+    @inline(__always) static func mayBeWideSpace(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        switch u[i] {
+        case 0xC2, 0xEF: return true
+        case 0xE2:
+            guard i + 2 < u.count else { return false }
+            if u[i + 1] == 0x80 { return u[i + 2] <= 0x8B || u[i + 2] == 0xAF }
+            return u[i + 1] == 0x81 && u[i + 2] == 0x9F
+        case 0xE3: return i + 2 < u.count && u[i + 1] == 0x80 && u[i + 2] == 0x80
+        default: return false  // (most bytes: those of CJK text)
+        }
     }
 
     /// Page numbers between rows: `— 3 —`, `-1-`, `- 12 -`, `第 3 页`, `第3页 共10页`.
@@ -351,15 +345,8 @@ public enum Normalizer {
             let b = u[i]
             if b < 0x80 {
                 if b == 0x20 || (b >= 0x09 && b <= 0x0D) { return true }
-            } else if b == 0xC2 || b == 0xEF {
-                return true  // U+00A0, U+00AD; U+FEFF (and the rest of their blocks)
-            } else if b == 0xE2 {
-                if i + 2 < n, u[i + 1] == 0x80 || u[i + 1] == 0x81 {
-                    let c = u[i + 2]
-                    if u[i + 1] == 0x80 ? (c <= 0x8B || c == 0xAF) : c == 0x9F { return true }
-                }
-            } else if b == 0xE3 {
-                if i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0x80 { return true }  // U+3000
+            } else if mayBeWideSpace(u, i) {
+                return true
             }
             i += 1
         }
