@@ -6,7 +6,7 @@ enum Compare {
     /// One agency's report for one year, as the comparison tables show it. A class:
     /// the tables filter and sort entries by the hundred thousand, and a reference
     /// is copied for nothing where a report's many members are not.
-    final class Entry {
+    final class Entry: Sendable {
         let report: Report
         let agency: String
         let year: Int
@@ -122,22 +122,37 @@ enum Compare {
 
     // MARK: Indicator rows
 
-    /// Rows of the entries with ranks among them, then the totals rows.
-    static func indicatorRows(_ entries: [Entry], lead: (Entry) -> [JSON], blankLead: [JSON]) -> [[JSON]] {
-        // Indicators by position (`Entry.values`), ranks beside the ranked ones.
-        var ranks: [[Int?]] = Indicators.all.map { _ in [] }
-        for (k, i) in Indicators.all.enumerated() where i.ranked {
-            ranks[k] = Indicators.ranks(entries.map { $0.values[k] })
-        }
-        var rows: [[JSON]] = []
-        for (n, e) in entries.enumerated() {
+    /// Rows of the entries with ranks among them, then the totals rows: the ranks and
+    /// totals worked out at once, each entry's row made when it is asked for (a year's
+    /// table is written a chunk at a time, never held whole).
+    struct IndicatorRows: Sendable {
+        let entries: [Entry]
+        let lead: @Sendable (Entry) -> [JSON]
+        /// Per indicator (`Indicators.all` order), each entry's rank; empty when not ranked.
+        let ranks: [[Int?]]
+        let totals: [[JSON]]
+
+        var count: Int { entries.count + totals.count }
+
+        func row(_ n: Int) -> [JSON] {
+            guard n < entries.count else { return totals[n - entries.count] }
+            let e = entries[n]
             var row: [JSON] = [.string(agencyRow)] + lead(e)
+            row.reserveCapacity(row.count + 2 * Indicators.all.count + 2)
             for (k, i) in Indicators.all.enumerated() {
                 row.append(Indicators.cell(e.values[k], rate: i.isRate))
                 if i.ranked { row.append(ranks[k][n].map(JSON.int) ?? .null) }
             }
             row += [.int(e.errors), .string(e.report.path)]
-            rows.append(row)
+            return row
+        }
+    }
+
+    static func indicatorRows(_ entries: [Entry], lead: @escaping @Sendable (Entry) -> [JSON], blankLead: [JSON]) -> IndicatorRows {
+        // Indicators by position (`Entry.values`), ranks beside the ranked ones.
+        var ranks: [[Int?]] = Indicators.all.map { _ in [] }
+        for (k, i) in Indicators.all.enumerated() where i.ranked {
+            ranks[k] = Indicators.ranks(entries.map { $0.values[k] })
         }
         let errors = entries.reduce(0) { $0 + $1.errors }
         // Totals of the counts (the rates are worked out again from them).
@@ -149,6 +164,7 @@ enum Compare {
             return out
         }
         let strictValues = Indicators.withRates(named(strict)), filledValues = Indicators.withRates(named(filled))
+        var totalRows: [[JSON]] = []
         for (label, values) in [(totalRow, strictValues), (filledTotalRow, filledValues)] {
             if label == filledTotalRow && filled == strict { continue }
             var row: [JSON] = [.string(label)] + blankLead
@@ -157,9 +173,9 @@ enum Compare {
                 if i.ranked { row.append(.null) }
             }
             row += [.int(errors), .null]
-            rows.append(row)
+            totalRows.append(row)
         }
-        return rows
+        return IndicatorRows(entries: entries, lead: lead, ranks: ranks, totals: totalRows)
     }
 
     /// Column sums: strict (blank when any term is blank) and over the filled cells only
@@ -203,7 +219,8 @@ enum Compare {
         return Table(
             name: "compare_\(year)", title: "\(year)年各机关比较 (compare_\(year))",
             description: "\(year)年每个机关一行，按地区、机关名称排列；列为第三、四部分的主要指标，主要指标后附名次（从大到小，并列同名次），末行为合计（比率由合计数重新计算）。\(comparability)同一机关同年有两份不同报告时，取错误较少、已填单元格较多的一份（“文件”列注明），另一份见 findings 的 duplicate_report；读不出机关名或年度的报告不在表中（见 reports）。",
-            columns: columns, rows: rows, charts: barCharts(year: year, perGroup: false))
+            columns: columns, rows: [], charts: barCharts(year: year, perGroup: false),
+            rowSource: Table.RowSource(count: rows.count, row: rows.row))
     }
 
     // MARK: compare_kind_<year>
@@ -220,18 +237,32 @@ enum Compare {
         let kinds = regionsByKind.filter { $0.value.count >= 2 }.keys.sorted(by: JSON.utf8Less)
         let columns = [rowTypeColumn, kindColumn, regionColumn, agencyColumn, formatApplyColumn]
             + indicatorColumns(within: "同一部门类别的机关中") + [errorsColumn, pathColumn]
-        var rows: [[JSON]] = []
-        for kind in kinds {
-            let members = membersByKind[kind]!
-            rows += indicatorRows(members, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
-                                  blankLead: [.string(kind), .null, .null, .null])
+        // Each kind's rows (ranks within the kind), made when written; where each kind's start.
+        let parts = kinds.map { kind in
+            indicatorRows(membersByKind[kind]!, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
+                          blankLead: [.string(kind), .null, .null, .null])
+        }
+        var starts: [Int] = []
+        var count = 0
+        for p in parts {
+            starts.append(count)
+            count += p.count
+        }
+        let source = Table.RowSource(count: count) { n in
+            // The last part that starts at or before row n.
+            var lo = 0, hi = starts.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if starts[mid] <= n { lo = mid } else { hi = mid - 1 }
+            }
+            return parts[lo].row(n - starts[lo])
         }
         let none = kinds.isEmpty ? "本年没有哪一类部门出现在两个以上地区，表为空。" : ""
         return Table(
             name: "compare_kind_\(year)", title: "\(year)年同类部门跨地区比较 (compare_kind_\(year))",
             description: "\(year)年同一类部门（如各地的工业和信息化局）跨地区比较：凡在两个以上地区出现的部门类别，每类一节，类内按地区、机关排列，名次在同类部门内排，每类末行为该类合计。部门类别和地区由机关名称推断（见 dictionary）。\(none)\(comparability)",
-            columns: columns, rows: rows, charts: [barCharts(year: year, perGroup: true)[0]],
-            grouping: Table.Grouping(column: "kind"))
+            columns: columns, rows: [], charts: [barCharts(year: year, perGroup: true)[0]],
+            grouping: Table.Grouping(column: "kind"), rowSource: source)
     }
 
     // MARK: compare_active_<year>_format<format>
@@ -253,21 +284,28 @@ enum Compare {
         let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn] + metrics.map(metricColumn) + [errorsColumn, pathColumn]
         // (The metrics by slot: looked up by id once, not once a cell.)
         let slots = metrics.map { Catalog.metricIndex[$0]! }
-        var rows: [[JSON]] = entries.map { e in
-            [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
-                + slots.map { Indicators.cell(e.report.values[index: $0] ?? nil, rate: false) } + [.int(e.errors), .string(e.report.path)]
-        }
         let (strict, filled) = totals(entries.map { e in slots.map { e.report.values[index: $0] ?? nil } }, columns: slots.count)
         let errors = entries.reduce(0) { $0 + $1.errors }
+        var totalRows: [[JSON]] = []
         for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
             if label == filledTotalRow && filled == strict { continue }
-            rows.append([.string(label), .null, .null, .null] + values.map { Indicators.cell($0, rate: false) } + [.int(errors), .null])
+            totalRows.append([.string(label), .null, .null, .null] + values.map { Indicators.cell($0, rate: false) } + [.int(errors), .null])
+        }
+        // Each agency's row made when written, the totals after them.
+        let source = Table.RowSource(count: entries.count + totalRows.count) { n in
+            guard n < entries.count else { return totalRows[n - entries.count] }
+            let e = entries[n]
+            var row: [JSON] = [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
+            row.reserveCapacity(slots.count + 6)
+            for slot in slots { row.append(Indicators.cell(e.report.values[index: slot] ?? nil, rate: false)) }
+            row += [.int(e.errors), .string(e.report.path)]
+            return row
         }
         let other = format == "2019" ? "2021" : "2019"
         return Table(
             name: "compare_active_\(year)_format\(format)", title: "\(year)年主动公开情况（第二部分，\(format)年版表格）(compare_active_\(year)_format\(format))",
             description: "\(year)年第二部分（第二十条各项主动公开）表格为\(format)年版的报告，每个机关一行，末行为合计。2019年版与2021年版的第二部分统计的是不同的东西（如“对外公开总数量”不是“现行有效件数”），只能在同一版本的报告之间比较：\(other)年版的报告不在此表。空白不是0，任一机关空白则合计空白。",
-            columns: columns, rows: rows)
+            columns: columns, rows: [], rowSource: source)
     }
 
     // MARK: yoy
