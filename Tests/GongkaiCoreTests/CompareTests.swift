@@ -447,3 +447,32 @@ import Testing
         #expect(Indicators.list(sub)[Indicators.all.firstIndex { $0.id == "other" }!] == nil)  // the other two sub-rows are missing
     }
 }
+
+/// Aggregate orders its reports by agency, year and file comparing each distinct name
+/// once (`sortByAgencyYearPath`): the same order as sorting the reports by the tuple.
+@Suite struct ReportOrderTests {
+    @Test func rankedNamesGiveTheTupleOrder() {
+        // Names that compare equal as strings though their bytes differ (é composed and not),
+        // a missing name, an empty one, ASCII and Chinese; years missing or repeated; paths
+        // equal as strings in two spellings (the order they come in must then be kept).
+        let names: [String?] = ["海东市工业和信息化局", "海东市工信局", "caf\u{E9}局", "cafe\u{301}局", nil, "", "A局", "平潭综合实验区"]
+        let years: [Int?] = [2019, 2020, 2021, nil]
+        let paths = ["a.txt", "b/c.txt", "\u{E9}.txt", "e\u{301}.txt", "z.txt"]
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<50 {
+            var reports: [Report] = []
+            for k in 0..<(20 + round * 7) {
+                var r = Report(path: paths.randomElement(using: &random)!, sha256: nil, bytes: k, sourceFormat: "text")
+                r.agency = names.randomElement(using: &random)!
+                r.year = years.randomElement(using: &random)!
+                reports.append(r)
+            }
+            var expected = reports
+            // Swift's sort is stable: equal tuples stay in the order they came (told apart by `bytes`).
+            expected.sort { ($0.agency ?? "", $0.year ?? 0, $0.path) < ($1.agency ?? "", $1.year ?? 0, $1.path) }
+            var sorted = reports
+            Aggregator.sortByAgencyYearPath(&sorted)
+            #expect(sorted.map(\.bytes) == expected.map(\.bytes), "round \(round)")
+        }
+    }
+}
