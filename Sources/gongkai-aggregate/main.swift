@@ -31,7 +31,9 @@ options:
 With --previous, each agency's record of the year-over-year table and of the table of
 every report is copied from the previous output when everything it is made from (the
 agency's names, years, files, formats and values) is unchanged and the same aggregate
-build made it; everything else is made again. (The tables are the same as without it.)
+build made it, and so are a year's comparison tables (compare, compare_kind,
+compare_active) when that year's agencies, files, formats, values and error counts are;
+everything else is made again. (The tables are the same as without it.)
 
 A damaged input line (cut short, not JSON, an unknown schema) is taken as an error
 record in its place, named on stderr, and listed in the inventory.
@@ -157,6 +159,9 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     try reuse.index?.save()
     if reuse.previous != nil, reuse.keyed > 0 {
         Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' records (year-over-year, every report) unchanged since the previous run")
+    }
+    if reuse.previous != nil, reuse.tablesKeyed > 0 {
+        Stage.note("gongkai-aggregate", "\(reuse.tablesReused) of \(reuse.tablesKeyed) tables of a year (compare, compare_kind, compare_active) unchanged since the previous run")
     }
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")
     return errors > 0 ? .finishedWithErrors : .ok

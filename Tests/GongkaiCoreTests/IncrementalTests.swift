@@ -250,6 +250,8 @@ import Testing
         let again = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
         let agencies = try #require(again.stderr.firstMatch(of: /(\d+) of (\d+) agencies' records \(year-over-year, every report\) unchanged/))
         #expect(agencies.1 == agencies.2 && Int(agencies.2)! >= 5, "\(again.stderr)")
+        let yearTables = try #require(Self.yearTables(again))
+        #expect(yearTables.reused == yearTables.keyed && yearTables.keyed == Self.yearTableNames(fresh).count, "\(again.stderr)")
         #expect(try Data(contentsOf: tables) == fresh)
 
         // One report's figure changed: its agency's records are made again, the others copied.
@@ -261,10 +263,64 @@ import Testing
         let changed = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
         let after = try #require(changed.stderr.firstMatch(of: /(\d+) of (\d+) agencies' records \(year-over-year, every report\) unchanged/))
         #expect(Int(after.1)! == Int(after.2)! - 2, "\(changed.stderr)")  // its two records: year-over-year, every report
+        // Its year's comparison tables are made again, every other year's copied.
+        let names = Self.yearTableNames(fresh)
+        let remade = try #require(Self.yearTables(changed))
+        #expect(remade.keyed == names.count)
+        #expect(remade.keyed - remade.reused == names.filter { $0.contains("_2021") }.count, "\(changed.stderr)")
+        #expect(names.filter { $0.contains("_2021") }.count >= 2)
         let withReuse = try Data(contentsOf: tables)
         let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)
         #expect(withReuse == plain.stdout)
         #expect(String(decoding: withReuse, as: UTF8.self).contains("\(Int(value.1)! + 1000)"))
+    }
+
+    /// "N of M tables of a year … unchanged" from aggregate's stderr.
+    static func yearTables(_ r: EndToEndTests.Run) -> (reused: Int, keyed: Int)? {
+        r.stderr.firstMatch(of: /(\d+) of (\d+) tables of a year \(compare, compare_kind, compare_active\) unchanged/).map { (Int($0.1)!, Int($0.2)!) }
+    }
+
+    /// The names of a year's comparison tables in an aggregate output.
+    static func yearTableNames(_ tables: Data) -> [String] {
+        String(decoding: tables, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+            guard !line.contains(#""continuation":true"#), let m = line.firstMatch(of: /"name":"(compare_[a-z_]*\d{4}[a-z0-9_]*)"/) else { return nil }
+            return String(m.1)
+        }
+    }
+
+    /// A year's comparison tables are keyed by what they show, not by the reports' records:
+    /// a record that changed only where they do not look (its file's SHA-256 and size, as when
+    /// a sentence of prose changed) leaves every one copied; a changed file name (a column of
+    /// theirs) makes its year's tables again. Either way the tables equal a fresh run's.
+    @Test func aYearsTablesAreCopiedWhenWhatTheyShowIsUnchanged() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try Self.syntheticReports(count: 60, seed: 3, in: dir)
+        let tables = dir.appendingPathComponent("work/tables.ndjson")
+        _ = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: false)
+        let names = Self.yearTableNames(try Data(contentsOf: tables))
+        #expect(names.count >= 10, "\(names)")
+
+        var lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let k = try #require(lines.firstIndex { $0.contains(#""year":2020"#) && $0.contains(#""sha256":""#) })
+        let sha = try #require(lines[k].firstMatch(of: /"sha256":"([0-9a-f]{64})"/))
+        lines[k] = lines[k].replacingOccurrences(of: String(sha.1), with: String(repeating: "0", count: 64))
+        try Data(lines.joined(separator: "\n").utf8).write(to: reports)
+        let prose = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
+        let copied = try #require(Self.yearTables(prose))
+        #expect(copied.reused == names.count && copied.keyed == names.count, "\(prose.stderr)")
+        #expect(try Data(contentsOf: tables) == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout)
+        #expect(String(decoding: try Data(contentsOf: tables), as: UTF8.self).contains(String(repeating: "0", count: 64)))
+
+        let path = try #require(lines[k].firstMatch(of: /"path":"([^"]+)"/))
+        lines[k] = lines[k].replacingOccurrences(of: #""path":"\#(path.1)""#, with: #""path":"renamed-\#(path.1)""#)
+        try Data(lines.joined(separator: "\n").utf8).write(to: reports)
+        let renamed = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
+        let remade = try #require(Self.yearTables(renamed))
+        #expect(remade.keyed - remade.reused == names.filter { $0.contains("_2020") }.count, "\(renamed.stderr)")
+        let shown = try Data(contentsOf: tables)
+        #expect(shown == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout)
+        #expect(String(decoding: shown, as: UTF8.self).contains("renamed-\(path.1)"))
     }
 
     /// The records are keyed by the agency's shown name as well as its reports' records:

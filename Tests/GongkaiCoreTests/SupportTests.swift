@@ -343,6 +343,31 @@ import Testing
         #expect(v["future.metric"] == Quantity(-7) && v.count == 2)
     }
 
+    /// The bytes a content key is made of: the same cells give the same bytes however they
+    /// were set; a cell absent, blank, zero, another number or a wide one gives other bytes.
+    @Test func slotBytesTellEveryCellApart() {
+        func bytes(_ cells: [(String, Quantity??)]) -> [UInt8] {
+            var v = MetricValues()
+            for (id, q) in cells { v[id] = q }
+            var out: [UInt8] = []
+            v.appendSlots(to: &out)
+            return out
+        }
+        let big = Quantity(mantissa: Int64(Int32.max) + 5, scale: 0)
+        #expect(bytes([("review.total", Quantity(3)), ("apply.received.total", .some(nil))])
+                == bytes([("apply.received.total", Quantity(9)), ("review.total", Quantity(3)), ("apply.received.total", .some(nil))]))
+        #expect(bytes([("review.total", big)]) == bytes([("review.total", Quantity(1)), ("review.total", big)]))
+        let variants: [Quantity??] = [nil, .some(nil), Quantity(0), Quantity(1), Quantity(10), Quantity("1.0")!, Quantity("0.1")!, Quantity(-1),
+                                      big, Quantity(mantissa: Int64(Int32.max) + 6, scale: 0), Quantity(mantissa: Int64(Int32.max) + 5, scale: 2)]
+        // (1 and 1.0 are one number: the same bytes.)
+        let distinct = variants.map { bytes([("apply.received.total", Quantity(2)), ("review.total", $0)]) }
+        for i in variants.indices {
+            for j in variants.indices where i < j {
+                #expect((distinct[i] == distinct[j]) == (variants[i] == variants[j]), "\(String(describing: variants[i])) \(String(describing: variants[j]))")
+            }
+        }
+    }
+
     /// A mantissa is kept in 32 bits when it fits: one that does not (or a scale past a
     /// parsed number's) is kept whole beside it, and overwriting either way leaves no trace.
     @Test func numbersTooWideForTheSlotAreKeptExactly() {

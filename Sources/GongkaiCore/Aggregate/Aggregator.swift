@@ -309,6 +309,9 @@ public struct Aggregator {
                 for format in ["2019", "2021"] where entries.contains(where: { $0.year == year && $0.report.activeFormat == format }) {
                     tables.append(Compare.activeTable(year: year, format: format, entries))
                 }
+                // A re-run copies the year's tables when nothing they are made from changed.
+                let key = Compare.yearKey(year: year, entries)
+                for k in tables.indices { tables[k].contentKey = key }
                 return tables
             }
             for table in built.joined() { try emit(table) }

@@ -210,6 +210,25 @@ enum Compare {
 
     // MARK: compare_<year>
 
+    /// Everything a year's comparison tables (compare, compare_kind, compare_active) are made
+    /// from besides the code: the year, and each of its entries in order with every field
+    /// of it they show, rank or total (the indicators are worked out from the values).
+    static func yearKey(year: Int, _ all: [Entry]) -> String {
+        var k = ContentKey()
+        k.add(raw: Int64(year))
+        for e in all where e.year == year {
+            k.add(e.agency)
+            k.add(e.region)
+            k.add(e.kind)
+            k.add(raw: Int64(e.errors))
+            k.add(e.report.path)
+            k.add(e.report.applyFormat)
+            k.add(e.report.activeFormat)
+            e.report.values.appendSlots(to: &k.bytes)
+        }
+        return k.hex
+    }
+
     static func compareTable(year: Int, _ all: [Entry]) -> Table {
         let entries = all.filter { $0.year == year }
         let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn, formatApplyColumn]

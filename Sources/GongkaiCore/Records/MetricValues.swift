@@ -94,6 +94,22 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
         count += (state[i] != MetricValues.absent ? 1 : 0) - (had ? 1 : 0)
     }
 
+    /// Appends every catalog slot's cell to `bytes`, unambiguously (for a content key):
+    /// equal bytes, equal cells in every slot. (Ids outside the catalog are left out.)
+    func appendSlots(to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: Int64(state.count).littleEndian) { bytes += $0 }
+        bytes += state
+        for (i, s) in state.enumerated() where s >= MetricValues.number {
+            if s == MetricValues.wide {
+                let q = wideCells[i] ?? Quantity.zero
+                withUnsafeBytes(of: q.mantissa.littleEndian) { bytes += $0 }
+                withUnsafeBytes(of: Int64(q.scale).littleEndian) { bytes += $0 }
+            } else {
+                withUnsafeBytes(of: mantissa[i].littleEndian) { bytes += $0 }
+            }
+        }
+    }
+
     /// The ids present, in catalog order, then any others sorted.
     public var keys: [String] { map(\.key) }
 

@@ -147,6 +147,12 @@ public struct Table: Equatable, Sendable {
     /// to a record, and a re-run can copy a group's record from its previous output instead
     /// of making it again (see `RecordReuse`). Not written.
     public var groupKeys: [GroupKey]?
+    /// For a table written without `groupKeys`: a key of everything the whole table is made
+    /// from (its rows and every other field). With `RecordReuse`, a re-run copies all the
+    /// table's records from the previous output when it holds a table of the same name and
+    /// key, without making a row (a year's comparison tables when none of that year's
+    /// reports changed what they show). Not written.
+    public var contentKey: String?
 
     public struct GroupKey: Equatable, Sendable {
         public var rows: Range<Int>
@@ -185,6 +191,7 @@ public struct Table: Equatable, Sendable {
         t.rows = (0..<source.count).map(source.callAsFunction)
         t.rowSource = nil
         t.groupKeys = nil  // (how to make rows again: nothing to make now)
+        t.contentKey = nil
         return t
     }
 
@@ -225,6 +232,39 @@ public struct Table: Equatable, Sendable {
             writeUnits(units, chunk: chunk, reuse: reuse, writer: writer)
             return
         }
+        // A table with a content key: each line keyed by the table's name and key, its place,
+        // and whether it is the last, so the previous output's lines of the table are found
+        // in order and known to be all of it (or nothing is copied).
+        let lineKey: ((Int, Bool) -> String)? = contentKey.flatMap { content in
+            reuse.map { r in { n, last in FastHash.hex(Array("\(name)\twhole\t\(n)\t\(last)\t\(content)".utf8), salt: r.salt) } }
+        }
+        if let lineKey, let reuse, let previous = reuse.previous {
+            var copies: [(key: String, entry: PreviousOutput.Entry)] = []
+            var complete = false
+            while true {
+                let n = copies.count
+                if let e = previous.entry(for: lineKey(n, false)) {
+                    copies.append((lineKey(n, false), e))
+                } else {
+                    if let e = previous.entry(for: lineKey(n, true)) {
+                        copies.append((lineKey(n, true), e))
+                        complete = true
+                    }
+                    break
+                }
+            }
+            if complete {
+                for c in copies {
+                    previous.copy(c.entry, to: writer)
+                    reuse.index?.add(key: c.key, length: c.entry.length)
+                }
+                reuse.tablesKeyed += 1
+                reuse.tablesReused += 1
+                return
+            }
+        }
+        if lineKey != nil { reuse?.tablesKeyed += 1 }
+        var written = 0
         var first = true
         let rows: (Range<Int>) -> [[JSON]] = { range in
             let slices = stride(from: range.lowerBound, to: range.upperBound, by: 500).map { $0..<Swift.min($0 + 500, range.upperBound) }
@@ -237,7 +277,10 @@ public struct Table: Equatable, Sendable {
                 record(rows, first: isFirst && k == 0, continued: !(last && k == records.count - 1)).write(to: &bytes)
                 return bytes
             }
-            for line in lines { emit(line, key: nil) }
+            for (k, line) in lines.enumerated() {
+                emit(line, key: lineKey?(written, last && k == lines.count - 1))
+                written += 1
+            }
             if !records.isEmpty { first = false }
         }
     }

@@ -243,6 +243,9 @@ public final class RecordReuse: @unchecked Sendable {
     /// Records that had a key, and those copied.
     public internal(set) var keyed = 0
     public internal(set) var reused = 0
+    /// Whole tables that had a content key (`Table.contentKey`), and those copied.
+    public internal(set) var tablesKeyed = 0
+    public internal(set) var tablesReused = 0
 
     public init(previous: PreviousOutput?, index: OutputIndex?, salt: String) {
         self.previous = previous
