@@ -32,6 +32,40 @@ import Testing
         #expect(again == records)
     }
 
+    /// Counts calls from any thread.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func add() { lock.lock(); n += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    }
+
+    /// A lazy row source is worked out only when its count or a row is asked for, once,
+    /// however many threads ask at the same time; a table copied whole never asks.
+    @Test func lazyRowSourceIsMadeOnceWhenAsked() throws {
+        let made = Counter()
+        let t = Self.bigTable(rows: 300)
+        let source = Table.RowSource(lazy: {
+            made.add()
+            return Table.RowSource(count: t.rows.count) { t.rows[$0] }
+        })
+        #expect(!source.isMade && made.value == 0)
+        let rows = Parallel.map(Array(0..<300)) { source($0) }
+        #expect(made.value == 1 && source.isMade)
+        #expect(rows == t.rows && source.count == 300)
+        #expect(made.value == 1)
+        // Written through a table, it gives the same records as the rows held whole.
+        let other = Table.RowSource(lazy: { made.add(); return Table.RowSource(count: t.rows.count) { t.rows[$0] } })
+        var lazy = t
+        lazy.rows = []
+        lazy.rowSource = other
+        #expect(!other.isMade)
+        var a: [JSON] = [], b: [JSON] = []
+        lazy.records(chunk: 128) { a.append($0) }
+        t.records(chunk: 128) { b.append($0) }
+        #expect(a == b && a.count == 3 && made.value == 2)
+    }
+
     /// Writes `lines` (table records) to a file in `dir` and runs gongkai-render on it into
     /// `out` with `options`; the run must succeed.
     @discardableResult

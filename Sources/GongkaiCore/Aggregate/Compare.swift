@@ -230,16 +230,20 @@ enum Compare {
     }
 
     static func compareTable(year: Int, _ all: [Entry]) -> Table {
-        let entries = all.filter { $0.year == year }
         let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn, formatApplyColumn]
             + indicatorColumns(within: "本年全部机关中") + [errorsColumn, pathColumn]
-        let rows = indicatorRows(entries, lead: { [.string($0.region), .string($0.agency), .string($0.kind), Aggregator.text($0.report.applyFormat)] },
-                                 blankLead: [.null, .null, .null, .null])
+        // Ranks and totals worked out when the rows are first asked for (not when the table is copied).
+        let source = Table.RowSource {
+            let rows = indicatorRows(all.filter { $0.year == year },
+                                     lead: { [.string($0.region), .string($0.agency), .string($0.kind), Aggregator.text($0.report.applyFormat)] },
+                                     blankLead: [.null, .null, .null, .null])
+            return Table.RowSource(count: rows.count, row: rows.row)
+        }
         return Table(
             name: "compare_\(year)", title: "\(year)年各机关比较 (compare_\(year))",
             description: "\(year)年每个机关一行，按地区、机关名称排列；列为第三、四部分的主要指标，主要指标后附名次（从大到小，并列同名次），末行为合计（比率由合计数重新计算）。\(comparability)同一机关同年有两份不同报告时，取错误较少、已填单元格较多的一份（“文件”列注明），另一份见 findings 的 duplicate_report；读不出机关名或年度的报告不在表中（见 reports）。",
             columns: columns, rows: [], charts: barCharts(year: year, perGroup: false),
-            rowSource: Table.RowSource(count: rows.count, row: rows.row))
+            rowSource: source)
     }
 
     // MARK: compare_kind_<year>
@@ -257,24 +261,27 @@ enum Compare {
         let columns = [rowTypeColumn, kindColumn, regionColumn, agencyColumn, formatApplyColumn]
             + indicatorColumns(within: "同一部门类别的机关中") + [errorsColumn, pathColumn]
         // Each kind's rows (ranks within the kind), made when written; where each kind's start.
-        let parts = kinds.map { kind in
-            indicatorRows(membersByKind[kind]!, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
-                          blankLead: [.string(kind), .null, .null, .null])
-        }
-        var starts: [Int] = []
-        var count = 0
-        for p in parts {
-            starts.append(count)
-            count += p.count
-        }
-        let source = Table.RowSource(count: count) { n in
-            // The last part that starts at or before row n.
-            var lo = 0, hi = starts.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if starts[mid] <= n { lo = mid } else { hi = mid - 1 }
+        // (Worked out when the rows are first asked for, not when the table is copied.)
+        let source = Table.RowSource {
+            let parts = kinds.map { kind in
+                indicatorRows(membersByKind[kind]!, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
+                              blankLead: [.string(kind), .null, .null, .null])
             }
-            return parts[lo].row(n - starts[lo])
+            var starts: [Int] = []
+            var count = 0
+            for p in parts {
+                starts.append(count)
+                count += p.count
+            }
+            return Table.RowSource(count: count) { n in
+                // The last part that starts at or before row n.
+                var lo = 0, hi = starts.count - 1
+                while lo < hi {
+                    let mid = (lo + hi + 1) / 2
+                    if starts[mid] <= n { lo = mid } else { hi = mid - 1 }
+                }
+                return parts[lo].row(n - starts[lo])
+            }
         }
         let none = kinds.isEmpty ? "本年没有哪一类部门出现在两个以上地区，表为空。" : ""
         return Table(
@@ -298,27 +305,30 @@ enum Compare {
     }
 
     static func activeTable(year: Int, format: String, _ all: [Entry]) -> Table {
-        let entries = all.filter { $0.year == year && $0.report.activeFormat == format }
         let metrics = Catalog.activeMetrics(format: format)
         let columns = [rowTypeColumn, regionColumn, agencyColumn, kindColumn] + metrics.map(metricColumn) + [errorsColumn, pathColumn]
         // (The metrics by slot: looked up by id once, not once a cell.)
         let slots = metrics.map { Catalog.metricIndex[$0]! }
-        let (strict, filled) = totals(entries.map { e in slots.map { e.report.values[index: $0] ?? nil } }, columns: slots.count)
-        let errors = entries.reduce(0) { $0 + $1.errors }
-        var totalRows: [[JSON]] = []
-        for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
-            if label == filledTotalRow && filled == strict { continue }
-            totalRows.append([.string(label), .null, .null, .null] + values.map { Indicators.cell($0, rate: false) } + [.int(errors), .null])
-        }
-        // Each agency's row made when written, the totals after them.
-        let source = Table.RowSource(count: entries.count + totalRows.count) { n in
-            guard n < entries.count else { return totalRows[n - entries.count] }
-            let e = entries[n]
-            var row: [JSON] = [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
-            row.reserveCapacity(slots.count + 6)
-            for slot in slots { row.append(Indicators.cell(e.report.values[index: slot] ?? nil, rate: false)) }
-            row += [.int(e.errors), .string(e.report.path)]
-            return row
+        // Totals worked out when the rows are first asked for (not when the table is copied).
+        let source = Table.RowSource {
+            let entries = all.filter { $0.year == year && $0.report.activeFormat == format }
+            let (strict, filled) = totals(entries.map { e in slots.map { e.report.values[index: $0] ?? nil } }, columns: slots.count)
+            let errors = entries.reduce(0) { $0 + $1.errors }
+            var totalRows: [[JSON]] = []
+            for (label, values) in [(totalRow, strict), (filledTotalRow, filled)] {
+                if label == filledTotalRow && filled == strict { continue }
+                totalRows.append([.string(label), .null, .null, .null] + values.map { Indicators.cell($0, rate: false) } + [.int(errors), .null])
+            }
+            // Each agency's row made when written, the totals after them.
+            return Table.RowSource(count: entries.count + totalRows.count) { n in
+                guard n < entries.count else { return totalRows[n - entries.count] }
+                let e = entries[n]
+                var row: [JSON] = [.string(agencyRow), .string(e.region), .string(e.agency), .string(e.kind)]
+                row.reserveCapacity(slots.count + 6)
+                for slot in slots { row.append(Indicators.cell(e.report.values[index: slot] ?? nil, rate: false)) }
+                row += [.int(e.errors), .string(e.report.path)]
+                return row
+            }
         }
         let other = format == "2019" ? "2021" : "2019"
         return Table(

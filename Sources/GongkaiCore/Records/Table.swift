@@ -1,3 +1,5 @@
+import Foundation
+
 /// A table aggregate decides on and render draws: what it holds, never how it looks.
 ///
 /// Besides its cells a table may carry, as data, what render should draw of it:
@@ -171,13 +173,40 @@ public struct Table: Equatable, Sendable {
 
     /// Rows by index, computed when asked for.
     public final class RowSource: @unchecked Sendable, Equatable {
-        public let count: Int
-        let row: (Int) -> [JSON]
+        typealias Made = (count: Int, row: (Int) -> [JSON])
+        /// Set once at init (read without the lock), or nil for a source made when first asked.
+        private let eager: Made?
+        private let lock = NSLock()
+        private var make: (() -> RowSource)?
+        private var made: Made?
         public init(count: Int, row: @escaping (Int) -> [JSON]) {
-            self.count = count
-            self.row = row
+            eager = (count, row)
         }
-        public func callAsFunction(_ i: Int) -> [JSON] { row(i) }
+        /// A source worked out (by `make`, once, on whichever thread asks first) only when its
+        /// count or a row is asked for: a table copied whole from the previous output never asks.
+        public init(lazy make: @escaping () -> RowSource) {
+            eager = nil
+            self.make = make
+        }
+        private var resolved: Made {
+            if let eager { return eager }
+            lock.lock()
+            defer { lock.unlock() }
+            if let made { return made }
+            let m = make!().resolved
+            made = m
+            make = nil
+            return m
+        }
+        /// Whether the rows have been worked out (always, for a source made with its count).
+        public var isMade: Bool {
+            if eager != nil { return true }
+            lock.lock()
+            defer { lock.unlock() }
+            return made != nil
+        }
+        public var count: Int { resolved.count }
+        public func callAsFunction(_ i: Int) -> [JSON] { resolved.row(i) }
         public static func == (a: RowSource, b: RowSource) -> Bool { a === b }
     }
 
