@@ -24,7 +24,10 @@ options:
                rows past those a table's Markdown shows: CSV rows); a re-run reuses it
                for every record whose bytes and table columns are unchanged, when the
                output file it points into is the one written then and its charts are
-               still there. Put FILE outside DIR (make uses .work/).
+               still there; and of a table charted over all its rows (a year's
+               comparison), its files, kept when every record of it is unchanged
+               and the files are the ones written then (its records not even
+               parsed). Put FILE outside DIR (make uses .work/).
   -h, --help   show this help
 
 CSV cells of text that a spreadsheet would run as a formula (starting with =, +, -,
@@ -75,17 +78,55 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
     var names = Set<String>()
     var entries: [Renderer.IndexEntry] = []
     var gathering: Table?
+    /// The gathered table's first record's bytes, and its other records: their rows, or
+    /// their bytes (not parsed) when the previous run drew them; and their keys.
+    var gatheringFirst: [UInt8] = []
+    var gathered: [(line: Int, raw: [UInt8]?, rows: [[JSON]]?)] = []
+    var gatheredKeys: [String?] = []
     var stream: TableStream?
 
     func claim(_ files: [String]) throws {
         for f in files where !names.insert(f).inserted { throw StageFailure("two output files are named '\(f)'") }
         written += files
     }
-    func complete(_ table: Table) throws {
+    @discardableResult
+    func complete(_ table: Table) throws -> (files: [String], charts: [Renderer.ChartFile]) {
         let (files, charts) = try renderer.files(for: table)
         try claim(files.map(\.name))
         for f in files { try Renderer.writeAtomically(f.text, to: "\(out)/\(f.name)") }
         entries.append(Renderer.entry(table, rows: table.rows.count, charts: charts))
+        return (files.map(\.name), charts)
+    }
+    /// The rows of a gathered record kept as bytes.
+    func rows(of part: (line: Int, raw: [UInt8]?, rows: [[JSON]]?), in name: String) throws -> [[JSON]] {
+        if let rows = part.rows { return rows }
+        let t = try parseTable(part.raw ?? [], line: part.line).get()
+        guard t.continuation, t.name == name else {
+            throw NDJSONError(line: part.line, message: "rows for table '\(t.name)', which did not come before them")
+        }
+        return t.rows
+    }
+    /// The gathered table is whole: its files kept when every record of it is the
+    /// previous run's and they are still the ones written then, else drawn.
+    func endGathering() throws {
+        guard var g = gathering else { return }
+        gathering = nil
+        defer { gathered = []; gatheredKeys = []; gatheringFirst = [] }
+        let key = cache.tableKey(first: gatheringFirst, records: gatheredKeys)
+        let records = gatheredKeys.compactMap { $0 }
+        if let key, let kept = cache.reusableTable(g.name, key: key) {
+            // The index shows the first rows: those of the first records.
+            for part in gathered where g.rows.count < Renderer.indexRowLimit { g.rows += try rows(of: part, in: g.name) }
+            try claim(kept.fileNames)
+            entries.append(Renderer.entry(g, rows: kept.rows, charts: kept.charts))
+            cache.keepTable(g.name, key: key, rows: kept.rows, files: kept.fileNames, charts: kept.charts, records: records)
+            cache.reusedTables += 1
+        } else {
+            for part in gathered { g.rows += try rows(of: part, in: g.name) }
+            let (files, charts) = try complete(g)
+            if let key { cache.keepTable(g.name, key: key, rows: g.rows.count, files: files, charts: charts, records: records) }
+        }
+        cache.gatheredTables += 1
     }
     // What the previous run made of each record of a table in several records, reused when the record is unchanged.
     let cache = RenderCache(path: args.options["cache"], dir: out, salt: "render/" + Stage.executableFingerprint() + (args.has("excel") ? "/excel" : ""))
@@ -98,6 +139,8 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         var table: Result<Table, NDJSONError>?
         /// A continuation record's rows as CSV lines, made with the parsing.
         var csv: [UInt8]?
+        /// A record of a gathered table the previous run drew (not parsed).
+        var gathered = false
     }
     // Records read a few at a time and parsed on both cores, then taken in order.
     var ready: [Item] = []
@@ -115,6 +158,10 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
                 let key = cache.key(item.raw)
                 if let key, let entry = cache.entry(key) {
                     return Item(line: item.line, raw: item.raw, key: key, cached: entry, table: nil)
+                }
+                // A record of a gathered table drawn last time: parsed only if that table must be drawn again.
+                if let key, cache.isGatheredRecord(key) {
+                    return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: nil, gathered: true)
                 }
                 let table = parseTable(item.raw, line: item.line)
                 let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
@@ -144,14 +191,21 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             continue
         }
         let line = item.line
+        if item.gathered, gathering != nil {
+            gathered.append((line, item.raw, nil))
+            gatheredKeys.append(item.key)
+            if item.raw.starts(with: lastRecordPrefix) { try endGathering() }
+            continue
+        }
         let table = try (item.table ?? parseTable(item.raw, line: line)).get()
         if table.continuation {
             if let s = stream {
                 try s.add(table.rows, key: item.key, csvLines: item.csv)
                 if !table.continued { try end(s) }
-            } else if var g = gathering, g.name == table.name {
-                g.rows += table.rows
-                if table.continued { gathering = g } else { gathering = nil; try complete(g) }
+            } else if let g = gathering, g.name == table.name {
+                gathered.append((line, nil, table.rows))
+                gatheredKeys.append(item.key)
+                if !table.continued { try endGathering() }
             } else {
                 throw NDJSONError(line: line, message: "rows for table '\(table.name)', which did not come before them")
             }
@@ -167,6 +221,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             entries.append(Renderer.entry(table, rows: table.rows.count, charts: []))
         } else {
             gathering = table
+            gatheringFirst = item.raw
         }
     }
     if stream != nil || gathering != nil {
@@ -178,6 +233,9 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
     try cache.save()
     if cache.reused > 0 {
         Stage.note("gongkai-render", "\(cache.reused) of \(records) records unchanged since the previous run (their sections and charts kept)")
+    }
+    if cache.reusedTables > 0 {
+        Stage.note("gongkai-render", "\(cache.reusedTables) of \(cache.gatheredTables) tables with charts of all their rows unchanged since the previous run (their files kept)")
     }
     Stage.note("gongkai-render", "\(entries.count) tables, \(written.filter { $0.hasSuffix(".svg") }.count) charts, \(written.count) files in \(milliseconds(clock.now - start)) ms")
     return .ok

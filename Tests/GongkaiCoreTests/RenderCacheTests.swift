@@ -40,6 +40,18 @@ import Testing
     /// Renders `input` into `out`, and into an empty folder; the two must be the same files.
     /// Returns how many records the note on stderr says were reused.
     static func render(_ input: String, into out: URL, in dir: URL, _ extra: [String] = []) throws -> Int {
+        guard let m = try renderNotes(input, into: out, in: dir, extra).firstMatch(of: /(\d+) of \d+ records unchanged/) else { return 0 }
+        return Int(m.1)!
+    }
+
+    /// As `render`; returns how many gathered tables (charts of all their rows) the note says were kept, and of how many.
+    static func keptTables(_ input: String, into out: URL, in dir: URL, _ extra: [String] = []) throws -> String {
+        guard let m = try renderNotes(input, into: out, in: dir, extra).firstMatch(of: /(\d+ of \d+) tables with charts of all their rows unchanged/) else { return "none" }
+        return String(m.1)
+    }
+
+    /// Renders as `render` does and returns what render said on stderr.
+    static func renderNotes(_ input: String, into out: URL, in dir: URL, _ extra: [String] = []) throws -> String {
         let cache = out.path + ".cache"  // beside the output folder, not in it
         let r = try StreamTests.render(input, in: dir, out: out, ["--cache", cache] + extra)
         let fresh = dir.appendingPathComponent("fresh-\(UUID().uuidString)")
@@ -48,13 +60,87 @@ import Testing
         let got = try files(out), want = try files(fresh)
         #expect(got.keys.sorted() == want.keys.sorted())
         for (name, data) in want { #expect(got[name] == data, "\(name) differs from a fresh render") }
-        guard let m = r.stderr.firstMatch(of: /(\d+) of \d+ records unchanged/) else { return 0 }
-        return Int(m.1)!
+        return r.stderr
     }
 
     /// With a cache, a table's files are written over the ones before the previous ones
     /// (kept in `CACHE.spare/`): whatever those held, longer or shorter, the files are
     /// exactly those of a fresh render, run after run.
+    @Test func anEntryLineReadsBackAsWrittenWhateverItsTextHolds() throws {
+        let charts = [Renderer.ChartFile(file: "yoy_a\tb.svg", title: "机关\n甲\\N", group: "\\N", svg: ""),
+                      Renderer.ChartFile(file: "c.svg", title: "", group: nil, svg: ""),
+                      Renderer.ChartFile(file: "d\\t.svg", title: "x\ry", group: "乙\t", svg: "")]
+        let e = RenderCache.Entry(table: "yoy", header: "h\\", first: "甲\t", last: "", csv: (12, 3456), md: (0, 789_000_000_000),
+                                  rows: 40, sections: 2, charts: charts)
+        var line: [UInt8] = []
+        e.append(key: "k1", to: &line)
+        #expect(!line.contains(0x0A) && !line.contains(0x0D))
+        let back = try #require(RenderCache.Entry.parse(line[...]))
+        #expect(back.key == "k1")
+        #expect(back.entry.table == "yoy" && back.entry.header == "h\\" && back.entry.first == "甲\t" && back.entry.last == "")
+        #expect(back.entry.csv == (12, 3456) && back.entry.md == (0, 789_000_000_000))
+        #expect(back.entry.rows == 40 && back.entry.sections == 2)
+        #expect(back.entry.charts == charts)
+        // No charts at all; and lines that are not whole entries are refused.
+        var bare: [UInt8] = []
+        RenderCache.Entry(table: "t", header: "", first: "", last: "", csv: (0, 0), md: (0, 0), rows: 0, sections: 0, charts: [])
+            .append(key: "k", to: &bare)
+        #expect(RenderCache.Entry.parse(bare[...])?.entry.charts == [])
+        let text = String(decoding: line, as: UTF8.self)
+        for bad in [String(text[..<text.lastIndex(of: "\t")!]), text.replacingOccurrences(of: "\t3456\t", with: "\t-3456\t"),
+                    text.replacingOccurrences(of: "\t3456\t", with: "\t34x6\t"), text + "\textra", "{\"key\":\"k1\"}",
+                    text.replacingOccurrences(of: "h\\\\", with: "h\\q")] {
+            #expect(RenderCache.Entry.parse(Array(bad.utf8)[...]) == nil, "\(bad)")
+        }
+    }
+
+    /// A table with a chart of all its rows (drawn when they are all gathered), in several records.
+    static func charted(rows: Int = 4500, change: Int? = nil, title: String = "各机关") -> Table {
+        Table(name: "compare", title: title, description: "",
+              columns: [.init("agency", "机关"), .init("value", "数值", "integer")],
+              rows: (0..<rows).map { [.string("机关\($0)"), .int($0 == change ? -1 : $0 % 97)] },
+              charts: [Table.Chart(id: "v", kind: "bar", title: "数值", label: "agency", values: ["value"], sortDescending: true, limit: 30)])
+    }
+
+    /// Grouped, a record a group of 10 rows, with a chart of the whole table: the index's first rows span records.
+    static func groupedCharted(change: Int? = nil) -> Table {
+        Table(name: "kinds", title: "各类", description: "",
+              columns: [.init("kind", "类别"), .init("agency", "机关"), .init("value", "数值", "integer")],
+              rows: (0..<300).map { [.string("类\($0 / 10)"), .string("机关\($0)"), .int($0 == change ? -5 : $0 % 13)] },
+              charts: [Table.Chart(id: "v", kind: "bar", title: "数值", label: "agency", values: ["value"], limit: 20)],
+              grouping: Table.Grouping(column: "kind", details: []))
+    }
+
+    @Test func aTableChartedOverAllItsRowsIsKeptWhenNoneOfItsRecordsChanged() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        func input(_ a: Table = Self.charted(), _ b: Table = Self.groupedCharted()) -> String { Self.lines([a, b, Self.grouped()]) }
+        let recs = try input().split(separator: "\n").map { try JSON.parse(Array($0.utf8)) }
+        #expect(recs.filter { $0["name"] == .string("compare") }.count == 3)
+        #expect(recs.filter { $0["name"] == .string("kinds") }.map { $0["rows"]?.arrayValue?.count ?? 0 } == Array(repeating: 10, count: 30))
+        #expect(try Self.keptTables(input(), into: out, in: dir) == "none")
+        #expect(try Self.keptTables(input(), into: out, in: dir) == "2 of 2")
+        // One value in the last record of one table: that table is drawn again, the other kept.
+        #expect(try Self.keptTables(input(Self.charted(change: 4400)), into: out, in: dir) == "1 of 2")
+        #expect(try Self.keptTables(input(Self.charted(change: 4400)), into: out, in: dir) == "2 of 2")
+        #expect(try Self.keptTables(input(Self.charted(change: 4400), Self.groupedCharted(change: 3)), into: out, in: dir) == "1 of 2")
+        // Its first record changed (the title), or its rows cut short: drawn again.
+        #expect(try Self.keptTables(input(Self.charted(title: "各机关（新）"), Self.groupedCharted(change: 3)), into: out, in: dir) == "1 of 2")
+        #expect(try Self.keptTables(input(Self.charted(rows: 4000), Self.groupedCharted(change: 3)), into: out, in: dir) == "1 of 2")
+        #expect(try Self.keptTables(input(Self.charted(rows: 4000), Self.groupedCharted(change: 3)), into: out, in: dir) == "2 of 2")
+        // A file of the table edited or removed by hand: the table is drawn again and the file is as a fresh render makes it.
+        let md = try FileHandle(forWritingTo: out.appendingPathComponent("compare.md"))
+        md.seekToEndOfFile()
+        md.write(Data("x".utf8))
+        md.closeFile()
+        try FileManager.default.removeItem(at: out.appendingPathComponent("kinds-v.svg"))
+        #expect(try Self.keptTables(input(Self.charted(rows: 4000), Self.groupedCharted(change: 3)), into: out, in: dir) == "none")
+        #expect(try Self.keptTables(input(Self.charted(rows: 4000), Self.groupedCharted(change: 3)), into: out, in: dir) == "2 of 2")
+        // Another option: nothing kept from the cache of the other.
+        #expect(try Self.keptTables(input(Self.charted(rows: 4000), Self.groupedCharted(change: 3)), into: out, in: dir, ["--excel"]) == "none")
+    }
+
     @Test func tableFilesAreWrittenOverTheirSpares() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -127,8 +213,14 @@ import Testing
         #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 0)
         // A damaged cache (its parts pointing past the end of the files): drawn again, never half-copied.
         let cache = URL(fileURLWithPath: out.path + ".cache")
-        let damaged = try String(contentsOf: cache, encoding: .utf8)
-            .replacing(/"md":\[\d+,/, with: { _ in #""md":[987654321,"# })
+        // (An entry's eighth field is where its Markdown starts.)
+        var lines = try String(contentsOf: cache, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for i in lines.indices.dropFirst() where !lines[i].isEmpty {
+            var fields = lines[i].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            fields[7] = "987654321"
+            lines[i] = fields.joined(separator: "\t")
+        }
+        let damaged = lines.joined(separator: "\n")
         #expect(damaged.contains("987654321"))
         try Data(damaged.utf8).write(to: cache)
         #expect(try Self.render(Self.lines([Self.grouped(change: [7: "9", 29: "8"]), other]), into: out, in: dir) == 0)

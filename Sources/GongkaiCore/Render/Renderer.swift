@@ -108,6 +108,8 @@ public struct Renderer {
 
     /// A Markdown page shows at most this many rows of an ungrouped table; the CSV has them all.
     public static let markdownRowLimit = 2000
+    /// The index (README.md) shows a table's first rows, at most this many.
+    public static let indexRowLimit = 50
 
     /// The note under a Markdown table cut at `markdownRowLimit`.
     static func moreRows(_ total: Int, shown: Int, name: String) -> String {
@@ -408,7 +410,7 @@ public struct Renderer {
     /// The index entry of `table`, keeping only the rows the index shows.
     public static func entry(_ table: Table, rows: Int, charts: [ChartFile]) -> IndexEntry {
         var t = table
-        t.rows = Array(t.rows.prefix(50))
+        t.rows = Array(t.rows.prefix(Renderer.indexRowLimit))
         t.rowSource = nil
         return IndexEntry(table: t, rows: rows, charts: charts)
     }
