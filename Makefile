@@ -73,6 +73,8 @@ endef
 
 # The per-document stages reuse their previous output for every record whose input
 # did not change (same bytes, same stage build): the index beside each output says where.
+# normalize and extract find that out from the index of their input (--input-index: the
+# key the stage before gave each line), so an unchanged line is not even read.
 # Ingest does the same for files whose path, size, times and inode are unchanged;
 # aggregate for each agency's year-over-year record, render for what it drew of it.
 $(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
@@ -82,12 +84,12 @@ $(WORK)/documents.ndjson: $(WORK)/manifest $(BIN)/.built
 
 $(WORK)/normalized.ndjson: $(WORK)/documents.ndjson $(BIN)/.built
 	@echo "normalize"
-	$(call stage,$(BIN)/gongkai-normalize --previous "$@" --index "$@.idx.new" < "$<")
+	$(call stage,$(BIN)/gongkai-normalize --previous "$@" --index "$@.idx.new" --input-index "$<.idx" < "$<")
 	@mv "$@.idx.new" "$@.idx"
 
 $(WORK)/reports.ndjson: $(WORK)/normalized.ndjson $(BIN)/.built
 	@echo "extract"
-	$(call stage,$(BIN)/gongkai-extract --previous "$@" --index "$@.idx.new" < "$<")
+	$(call stage,$(BIN)/gongkai-extract --previous "$@" --index "$@.idx.new" --input-index "$<.idx" < "$<")
 	@mv "$@.idx.new" "$@.idx"
 
 $(WORK)/tables.ndjson: $(WORK)/reports.ndjson $(BIN)/.built

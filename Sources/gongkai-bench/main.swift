@@ -104,9 +104,9 @@ Stage.run(name: "gongkai-bench", usage: usage, valued: ["n", "work", "bin", "cha
     let steps = [
         Step(name: "ingest", exe: "gongkai-ingest", args: ["--previous", "\(run)/documents.ndjson", "--index", "\(run)/documents.ndjson.idx.new", corpus],
              input: nil, output: "\(run)/documents.ndjson"),
-        Step(name: "normalize", exe: "gongkai-normalize", args: ["--previous", "\(run)/normalized.ndjson", "--index", "\(run)/normalized.ndjson.idx.new"],
+        Step(name: "normalize", exe: "gongkai-normalize", args: ["--previous", "\(run)/normalized.ndjson", "--index", "\(run)/normalized.ndjson.idx.new", "--input-index", "\(run)/documents.ndjson.idx"],
              input: "\(run)/documents.ndjson", output: "\(run)/normalized.ndjson"),
-        Step(name: "extract", exe: "gongkai-extract", args: ["--previous", "\(run)/reports.ndjson", "--index", "\(run)/reports.ndjson.idx.new"],
+        Step(name: "extract", exe: "gongkai-extract", args: ["--previous", "\(run)/reports.ndjson", "--index", "\(run)/reports.ndjson.idx.new", "--input-index", "\(run)/normalized.ndjson.idx"],
              input: "\(run)/normalized.ndjson", output: "\(run)/reports.ndjson"),
         Step(name: "aggregate", exe: "gongkai-aggregate", args: ["--previous", "\(run)/tables.ndjson", "--index", "\(run)/tables.ndjson.idx.new", "--cache", "\(run)/aggregate.cache", "--input-index", "\(run)/reports.ndjson.idx"], input: "\(run)/reports.ndjson", output: "\(run)/tables.ndjson"),
         Step(name: "render", exe: "gongkai-render", args: ["--out", out, "--cache", "\(run)/render.cache"], input: "\(run)/tables.ndjson", output: "/dev/null"),

@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-extract < normalized.ndjson > reports.ndjson
+usage: gongkai-extract [--previous FILE --index FILE [--input-index FILE]] < normalized.ndjson > reports.ndjson
 
 Reads gongkai.normalized/1 records on stdin and writes one gongkai.report/1
 record per document on stdout: agency, year, table formats, statistical period,
@@ -21,7 +21,7 @@ line still shows its path), named on stderr, and listed in the inventory.
 \(ExitCode.help)
 """
 
-Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index"]) { args in
+Stage.run(name: "gongkai-extract", usage: usage, valued: ["previous", "index", "input-index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-extract reads stdin and takes no arguments (see --help)") }
     var reader = LineReader()
     var stream = RecordStream()

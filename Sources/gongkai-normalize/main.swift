@@ -1,7 +1,7 @@
 import GongkaiCore
 
 let usage = """
-usage: gongkai-normalize < documents.ndjson > normalized.ndjson
+usage: gongkai-normalize [--previous FILE --index FILE [--input-index FILE]] < documents.ndjson > normalized.ndjson
 
 Reads gongkai.document/1 records on stdin and writes one gongkai.normalized/1
 record per document on stdout: the text as lines of cells (NFKC, markup and page
@@ -20,7 +20,7 @@ line still shows its path), named on stderr, and listed in the inventory.
 \(ExitCode.help)
 """
 
-Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index"]) { args in
+Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index", "input-index"]) { args in
     guard args.positionals.isEmpty else { throw StageFailure("gongkai-normalize reads stdin and takes no arguments (see --help)") }
     var reader = LineReader()
     var stream = RecordStream()

@@ -21,16 +21,17 @@ import Testing
         return r
     }
 
-    /// ingest, normalize and extract into `work`, reusing what is there when `previous`.
-    static func perDocument(corpus: URL, work: URL, previous: Bool) throws -> [EndToEndTests.Run] {
+    /// ingest, normalize and extract into `work`, reusing what is there when `previous`;
+    /// `indexed`: normalize and extract key their input by the index of the stage before (as make runs them).
+    static func perDocument(corpus: URL, work: URL, previous: Bool, indexed: Bool = false) throws -> [EndToEndTests.Run] {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let docs = work.appendingPathComponent("documents.ndjson")
         let norm = work.appendingPathComponent("normalized.ndjson")
         let reports = work.appendingPathComponent("reports.ndjson")
         return [
             try stage("gongkai-ingest", [corpus.path], stdin: nil, output: docs, previous: previous),
-            try stage("gongkai-normalize", [], stdin: docs, output: norm, previous: previous),
-            try stage("gongkai-extract", [], stdin: norm, output: reports, previous: previous),
+            try stage("gongkai-normalize", indexed ? ["--input-index", docs.path + ".idx"] : [], stdin: docs, output: norm, previous: previous),
+            try stage("gongkai-extract", indexed ? ["--input-index", norm.path + ".idx"] : [], stdin: norm, output: reports, previous: previous),
         ]
     }
 
@@ -500,6 +501,60 @@ import Testing
         let plain = try Self.aggregate(reports, cache: cache, index: nil)
         #expect(Self.reused(plain) == lines, "\(plain.stderr)")
         #expect(plain.stdout == fresh)
+    }
+
+    /// normalize and extract key each line by the key the stage before gave it (`--input-index`):
+    /// an unchanged line is copied without being read, a changed one is read and worked on.
+    @Test func perDocumentStagesTakeUnchangedLinesByTheKeyTheStageBeforeGave() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try EndToEndTests.makeCorpus(in: dir)
+        let work = dir.appendingPathComponent("work")
+        let plain = dir.appendingPathComponent("plain")
+        Thread.sleep(forTimeInterval: 1.2)  // (ingest trusts a file's stamp only once it has settled)
+        let first = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false, indexed: true)
+        for r in first { #expect(!r.stderr.contains("instead"), "\(r.stderr)") }
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: plain, previous: false)
+        #expect(try IncrementalTests.files(work) == IncrementalTests.files(plain))
+        let again = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: true, indexed: true)
+        #expect(try IncrementalTests.files(work) == IncrementalTests.files(plain))
+        for r in again.dropFirst() { #expect(r.stderr.contains("9 of 9 records unchanged"), "\(r.stderr)") }
+
+        // The index is trusted: a line rewritten in place behind its back (its size and
+        // the file's time kept) is not read; without the index it is read and worked on.
+        let docs = work.appendingPathComponent("documents.ndjson")
+        let norm = work.appendingPathComponent("normalized.ndjson")
+        let before = try Data(contentsOf: norm)
+        let time = try #require(try FileManager.default.attributesOfItem(atPath: docs.path)[.modificationDate] as? Date)
+        var text = try String(contentsOf: docs, encoding: .utf8)
+        let word = try #require(text.firstRange(of: "本年新收政府信息公开申请数量"))
+        text.replaceSubrange(word, with: "本年新收政府信息公开申请数目")
+        try Data(text.utf8).write(to: docs)
+        try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: docs.path)
+        let trusted = try EndToEndTests.run("gongkai-normalize", ["--previous", norm.path, "--input-index", docs.path + ".idx"], stdin: docs)
+        #expect(trusted.stdout == before)
+        #expect(trusted.stderr.contains("9 of 9 records unchanged"), "\(trusted.stderr)")
+        let read = try EndToEndTests.run("gongkai-normalize", ["--previous", norm.path], stdin: docs)
+        #expect(read.stdout != before && String(decoding: read.stdout, as: UTF8.self).contains("本年新收政府信息公开申请数目"))
+        #expect(!read.stderr.contains("9 of 9 records unchanged"), "\(read.stderr)")  // (keyed by bytes: the previous output was keyed by the index)
+        // Newer than its index: the index is not taken, every line is read.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: docs.path)
+        let newer = try EndToEndTests.run("gongkai-normalize", ["--previous", norm.path, "--input-index", docs.path + ".idx"], stdin: docs)
+        #expect(newer.stderr.contains("reading every line instead"), "\(newer.stderr)")
+        #expect(newer.stdout == read.stdout)
+
+        // A report changed in the corpus: ingest gives it a new key, so normalize and
+        // extract read that line alone, and every output is what a run from nothing makes.
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: false, indexed: true)
+        Thread.sleep(forTimeInterval: 1.2)
+        let seed = corpus.appendingPathComponent("000_afc69c219cf43bd5.txt")
+        let report = try String(contentsOf: seed, encoding: .utf8)
+        try Data(report.replacingOccurrences(of: "本年新收政府信息公开申请数量", with: "本年新收政府信息公开申请数目").utf8).write(to: seed)
+        let changed = try IncrementalTests.perDocument(corpus: corpus, work: work, previous: true, indexed: true)
+        for r in changed.dropFirst() { #expect(r.stderr.contains("8 of 9 records unchanged"), "\(r.stderr)") }
+        _ = try IncrementalTests.perDocument(corpus: corpus, work: plain, previous: false)
+        #expect(try IncrementalTests.files(work) == IncrementalTests.files(plain))
+        #expect(String(decoding: try Data(contentsOf: norm), as: UTF8.self).contains("本年新收政府信息公开申请数目"))
     }
 
     @Test func aPipeCannotBeReadByItsIndex() throws {

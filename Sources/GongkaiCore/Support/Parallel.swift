@@ -59,6 +59,12 @@ public struct RecordStream {
     public var index: OutputIndex?
     /// The stage's version: part of every cache key, so new code recomputes everything.
     public var version = ""
+    /// The index the stage before wrote of stdin (`--input-index FILE`), when it describes
+    /// stdin: a record is then keyed by the key that index gives it (the same key, the same
+    /// record), and its line read only when the previous output does not have it.
+    public var input: IndexedInput?
+    /// Why `--input-index` was not taken (said on stderr when the stage runs).
+    public var inputProblem: String?
     /// Where damaged lines are named (stderr); tests collect them instead.
     public var report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     /// How many damaged lines are named one by one before only counting them.
@@ -75,6 +81,11 @@ public struct RecordStream {
       --previous FILE  the previous run's output (with FILE.idx beside it): records whose
                        input did not change since are copied from it, not computed again
       --index FILE     write this run's index (for the next run's --previous)
+      --input-index FILE  the index the stage before wrote of stdin (its --index): records
+                       are then keyed by it and a line is read only when it must be
+                       worked on. Taken only when stdin is the file the index describes
+                       (a line per record, end to end, not changed since the index was
+                       written); otherwise every line is read, as without it
     """
 
     /// Sets up `--previous FILE` (with `FILE.idx`) and `--index FILE` from a stage's arguments.
@@ -82,6 +93,12 @@ public struct RecordStream {
         self.version = version
         previous = PreviousOutput.option(args)
         index = OutputIndex.option(args)
+        if let path = args.options["input-index"] {
+            switch IndexedInput.open(index: path, fd: 0) {
+            case .success(let i): input = i
+            case .failure(let why): inputProblem = why.message
+            }
+        }
     }
 
     struct Item {
@@ -92,6 +109,8 @@ public struct RecordStream {
         var problem: String?
         /// A line of the previous output to copy as it is (its bytes not read).
         var span: PreviousOutput.Entry?
+        /// A line of spaces only: no record.
+        var skip = false
     }
 
     /// - Parameter transform: pure and thread-safe. It throws `RecordProblem` for a record it
@@ -102,16 +121,30 @@ public struct RecordStream {
     public mutating func run(reader: inout LineReader, writer: OutputWriter, stage: String,
                              fast: (([UInt8]) -> RecordOutcome?)? = nil,
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
-        var batch: [(line: Int, raw: [UInt8])] = []
+        // A line read from stdin (`raw`), or one the input index gives (read when needed).
+        var batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)] = []
         var pendingBytes = 0
-        func flush(_ batch: [(line: Int, raw: [UInt8])]) throws {
+        if let inputProblem { report("\(stage): \(inputProblem); reading every line instead") }
+        func flush(_ batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)]) throws {
             // Parse, transform and serialize on both cores; only the writing is in order.
             let keyed = previous != nil || index != nil
             let previous = self.previous
             let version = self.version
             let listing = self.listing
+            let input = self.input
             let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
-                let key = keyed ? FastHash.hex(item.raw, salt: version) : ""
+                var held = item.raw
+                func moved() -> Result<Item, NDJSONError> {
+                    .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)"))
+                }
+                let key: String
+                if keyed, let line = item.indexed, line.key != "-" {
+                    key = FastHash.hex(Array(line.key.utf8), salt: version + "/indexed")
+                } else {
+                    if held == nil, let line = item.indexed { held = input?.read(line) }
+                    guard let raw = held else { return moved() }
+                    key = keyed ? FastHash.hex(raw, salt: version) : ""
+                }
                 if let previous, let entry = previous.entry(for: key) {
                     // The index says whether it is an error record: copied without being read.
                     if let error = entry.error {
@@ -121,15 +154,21 @@ public struct RecordStream {
                         return .success(Item(bytes: line, isError: JSON.rawMayHaveError(line) && JSON.rawHasError(line), key: key, reused: true))
                     }
                 }
+                if held == nil, let line = item.indexed { held = input?.read(line) }
+                guard let raw = held else { return moved() }
+                // A line of spaces only is no record (as when read from stdin).
+                if item.raw == nil, raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    return .success(Item(bytes: nil, isError: false, key: "", reused: false, skip: true))
+                }
                 func replaced(_ json: JSON, _ problem: String) -> Result<Item, NDJSONError> {
                     var bytes: [UInt8] = []
                     json.write(to: &bytes)
                     // Not cached: the next run finds the line damaged again, and says so again.
                     return .success(Item(bytes: bytes, isError: true, key: "-", reused: false, problem: problem))
                 }
-                if let fast, let outcome = fast(item.raw) {
+                if let fast, let outcome = fast(raw) {
                     switch outcome {
-                    case .passThrough: return .success(Item(bytes: nil, isError: false, key: key, reused: false))
+                    case .passThrough: return .success(Item(bytes: raw, isError: false, key: key, reused: false))
                     case .record(let json):
                         var bytes: [UInt8] = []
                         json.write(to: &bytes)
@@ -139,14 +178,14 @@ public struct RecordStream {
                     }
                 }
                 let object: [String: JSON]
-                switch BadRecord.check(item.raw, line: item.line, stage: stage, listing: listing) {
+                switch BadRecord.check(raw, line: item.line, stage: stage, listing: listing) {
                 case .replaced(let json, let problem): return replaced(json, problem)
                 case .record(let o): object = o
                 }
-                if let error = object["error"], !error.isNull { return .success(Item(bytes: nil, isError: true, key: key, reused: false)) }
+                if let error = object["error"], !error.isNull { return .success(Item(bytes: raw, isError: true, key: key, reused: false)) }
                 do {
                     switch try transform(object) {
-                    case .passThrough: return .success(Item(bytes: nil, isError: false, key: key, reused: false))
+                    case .passThrough: return .success(Item(bytes: raw, isError: false, key: key, reused: false))
                     case .record(let json):
                         var bytes: [UInt8] = []
                         json.write(to: &bytes)
@@ -157,10 +196,10 @@ public struct RecordStream {
                 } catch let failure as StageFailure {
                     return .failure(NDJSONError(line: item.line, message: failure.message))
                 } catch let problem as RecordProblem {
-                    return replaced(BadRecord.record(raw: item.raw, object: object, line: item.line, stage: stage, code: problem.code, problem: problem.message),
+                    return replaced(BadRecord.record(raw: raw, object: object, line: item.line, stage: stage, code: problem.code, problem: problem.message),
                                     "\(problem.code): \(problem.message)")
                 } catch {
-                    return replaced(BadRecord.record(raw: item.raw, object: object, line: item.line, stage: stage, code: "malformed_record", problem: "\(error)"),
+                    return replaced(BadRecord.record(raw: raw, object: object, line: item.line, stage: stage, code: "malformed_record", problem: "\(error)"),
                                     "malformed_record: \(error)")
                 }
             }
@@ -168,12 +207,13 @@ public struct RecordStream {
                 switch result {
                 case .failure(let e): throw e
                 case .success(let out):
+                    if out.skip { continue }
                     recordsIn += 1
                     if let span = out.span, let previous {
                         previous.copy(span, to: writer)
                         index?.add(key: out.key, length: span.length, error: out.isError)
                     } else {
-                        let bytes = out.bytes ?? item.raw
+                        let bytes = out.bytes ?? item.raw ?? []
                         writer.writeLine(bytes)
                         index?.add(key: out.key, length: bytes.count, error: out.isError)
                     }
@@ -188,14 +228,27 @@ public struct RecordStream {
                 }
             }
         }
-        while let line = try reader.nextLine() {
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            batch.append((reader.lineNumber, line))
-            pendingBytes += line.count
-            if batch.count >= batchSize || pendingBytes >= batchBytes {
-                try flush(batch)
-                batch.removeAll(keepingCapacity: true)
-                pendingBytes = 0
+        if let input {
+            // The stages write no blank lines: the n-th line of the index is line n.
+            for (n, line) in input.lines.enumerated() {
+                batch.append((n + 1, nil, line))
+                pendingBytes += line.length
+                if batch.count >= batchSize || pendingBytes >= batchBytes {
+                    try flush(batch)
+                    batch.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
+                }
+            }
+        } else {
+            while let line = try reader.nextLine() {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                batch.append((reader.lineNumber, line, nil))
+                pendingBytes += line.count
+                if batch.count >= batchSize || pendingBytes >= batchBytes {
+                    try flush(batch)
+                    batch.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
+                }
             }
         }
         try flush(batch)
