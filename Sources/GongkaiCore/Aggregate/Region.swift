@@ -26,6 +26,13 @@ public enum Region {
     ]
     /// Words that make a token a department or a neighbourhood rather than a division.
     static let departmentWords = ["政府", "中心", "委员会", "协会", "街道", "社区", "公司", "集团"]
+    /// Each department word's scalars: a token holds the word only if it holds all of them
+    /// (tested first: the Foundation search that decides costs far more). The words are
+    /// ideographs with no decomposition and a name is NFKC first, so nothing else can match.
+    static let departmentWordScalars = departmentWords.map { $0.unicodeScalars.map(\.value) }
+    static let autonomousScalars = "自治".unicodeScalars.map(\.value)
+    /// Each zone word's character before its last (区): a token ending in the word has it just before its 区.
+    static let zoneWordPenultimate = zoneWords.map { $0.unicodeScalars.dropLast().last!.value }
     /// Ordinary words ending in a level character.
     static let notDivisions: Set<String> = ["城市", "都市", "超市", "门市", "集市"]
     /// Division names are short; those of autonomous areas carry the peoples' names.
@@ -37,8 +44,13 @@ public enum Region {
     public static func split(_ name: String) -> (region: String, kind: String) {
         let cleaned = name.precomposedStringWithCompatibilityMapping.withoutSpaces.filter { !Labels.punctuation.contains($0) }
         let chars = Array(cleaned)
+        // Each character's scalar, 0 for a character of several scalars (never one of the words' ideographs).
+        let scalars = chars.map { c -> UInt32 in
+            let u = c.unicodeScalars
+            return u.count == 1 ? u.first!.value : 0
+        }
         var end = 0
-        while let next = division(chars, from: end) { end = next }
+        while let next = division(chars, scalars, from: end) { end = next }
         return (String(chars[..<end]), String(chars[end...]))
     }
 
@@ -46,7 +58,7 @@ public enum Region {
     public static func kindKey(_ kind: String) -> String { Agencies.key(kind) }
 
     /// The end of the division name starting at `start`, or nil when none starts there.
-    static func division(_ chars: [Character], from start: Int) -> Int? {
+    static func division(_ chars: [Character], _ scalars: [UInt32], from start: Int) -> Int? {
         var k = start + 1
         while k < chars.count, k - start <= maxAutonomousNameLength {
             let c = chars[k]
@@ -57,10 +69,12 @@ public enum Region {
             // 苏州, 郑州, 广州: a one-character name before 州 is a city's own name, not the 州 level.
             if c == "州" && name.count < 2 { k += 1; continue }
             if notDivisions.contains(token) { return nil }
-            if departmentWords.contains(where: { token.contains($0) }) { return nil }
-            let limit = token.contains("自治") ? maxAutonomousNameLength : maxNameLength
+            let held = scalars[start...k]
+            func mayHold(_ word: [UInt32]) -> Bool { word.allSatisfy(held.contains) }
+            if departmentWords.indices.contains(where: { mayHold(departmentWordScalars[$0]) && token.contains(departmentWords[$0]) }) { return nil }
+            let limit = mayHold(autonomousScalars) && token.contains("自治") ? maxAutonomousNameLength : maxNameLength
             if name.count > limit { return nil }
-            if c == "区", let zone = zoneWords.first(where: { token.hasSuffix($0) }) {
+            if c == "区", let zone = zoneWords.indices.first(where: { k > start && scalars[k - 1] == zoneWordPenultimate[$0] && token.hasSuffix(zoneWords[$0]) }).map({ zoneWords[$0] }) {
                 // 海东市工业园区: a zone word with no proper name is part of the kind.
                 return token.count > zone.count ? k + 1 : nil
             }
