@@ -368,6 +368,44 @@ import Testing
         }
     }
 
+    /// The slot bytes are the ones appended field by field: the count, the states, each number's mantissa (wide: and scale).
+    @Test func slotBytesAreTheFieldsInOrder() {
+        var rng = SplitMix64(seed: 11)
+        let ids = Catalog.metrics.map(\.id)
+        for round in 0..<200 {
+            var v = MetricValues()
+            for _ in 0..<Int(rng.next() % 40) {
+                let id = ids[Int(rng.next() % UInt64(ids.count))]
+                switch rng.next() % 5 {
+                case 0: v[id] = .some(nil)
+                case 1: v[id] = Quantity(mantissa: Int64(Int32.max) + Int64(rng.next() % 1000), scale: Int(rng.next() % 3))
+                case 2: v[id] = Quantity(mantissa: -Int64(rng.next() % 100_000), scale: Int(rng.next() % 4))
+                case 3: v[id] = nil
+                default: v[id] = Quantity(Int(rng.next() % 5000))
+                }
+            }
+            var want: [UInt8] = [1, 2, 3]  // appended after what is there
+            withUnsafeBytes(of: Int64(v.state.count).littleEndian) { want += $0 }
+            want += v.state
+            for (i, s) in v.state.enumerated() where s >= MetricValues.number {
+                if s == MetricValues.wide {
+                    let q = v.wideCells[i]!
+                    withUnsafeBytes(of: q.mantissa.littleEndian) { want += $0 }
+                    withUnsafeBytes(of: Int64(q.scale).littleEndian) { want += $0 }
+                } else {
+                    withUnsafeBytes(of: v.mantissa[i].littleEndian) { want += $0 }
+                }
+            }
+            var got: [UInt8] = [1, 2, 3]
+            v.appendSlots(to: &got)
+            #expect(got == want, "round \(round)")
+        }
+        #expect(MetricValues().state.isEmpty)
+        var empty: [UInt8] = []
+        MetricValues().appendSlots(to: &empty)
+        #expect(empty == [UInt8](repeating: 0, count: 8))
+    }
+
     /// A mantissa is kept in 32 bits when it fits: one that does not (or a scale past a
     /// parsed number's) is kept whole beside it, and overwriting either way leaves no trace.
     @Test func numbersTooWideForTheSlotAreKeptExactly() {

@@ -96,16 +96,32 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
 
     /// Appends every catalog slot's cell to `bytes`, unambiguously (for a content key):
     /// equal bytes, equal cells in every slot. (Ids outside the catalog are left out.)
+    /// (The slot count as 8 bytes, the states, then each number's mantissa — 4 bytes, or a
+    /// wide one's mantissa and scale, 8 and 8 — little-endian: all stored in one go, the
+    /// room made first. A year's key holds every report's slots.)
     func appendSlots(to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: Int64(state.count).littleEndian) { bytes += $0 }
-        bytes += state
-        for (i, s) in state.enumerated() where s >= MetricValues.number {
-            if s == MetricValues.wide {
-                let q = wideCells[i] ?? Quantity.zero
-                withUnsafeBytes(of: q.mantissa.littleEndian) { bytes += $0 }
-                withUnsafeBytes(of: Int64(q.scale).littleEndian) { bytes += $0 }
-            } else {
-                withUnsafeBytes(of: mantissa[i].littleEndian) { bytes += $0 }
+        var size = 8 + state.count
+        for s in state where s >= MetricValues.number { size += s == MetricValues.wide ? 16 : 4 }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: size))
+        bytes.withUnsafeMutableBytes { out in
+            var p = start
+            out.storeBytes(of: Int64(state.count).littleEndian, toByteOffset: p, as: Int64.self)
+            p += 8
+            state.withUnsafeBytes { s in
+                if let base = s.baseAddress, s.count > 0 { (out.baseAddress! + p).copyMemory(from: base, byteCount: s.count) }
+            }
+            p += state.count
+            for (i, s) in state.enumerated() where s >= MetricValues.number {
+                if s == MetricValues.wide {
+                    let q = wideCells[i] ?? Quantity.zero
+                    out.storeBytes(of: q.mantissa.littleEndian, toByteOffset: p, as: Int64.self)
+                    out.storeBytes(of: Int64(q.scale).littleEndian, toByteOffset: p + 8, as: Int64.self)
+                    p += 16
+                } else {
+                    out.storeBytes(of: mantissa[i].littleEndian, toByteOffset: p, as: Int32.self)
+                    p += 4
+                }
             }
         }
     }
