@@ -81,11 +81,11 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
                 return held
             }
             func moved() -> Result<Read, NDJSONError> {
-                .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)"))
+                .failure(NDJSONError(line: item.line, message: IndexedInput.moved))
             }
             let key: String
-            if let line = item.indexed, line.key != "-" {
-                key = FastHash.hex(Array(line.key.utf8), salt: indexedSalt)
+            if let indexed = item.indexed?.key(salt: indexedSalt) {
+                key = indexed
             } else {
                 guard let b = bytes() else { return moved() }
                 key = FastHash.hex(b, salt: keySalt)

@@ -285,7 +285,15 @@ public struct IndexedInput {
         public var key: String
         public var offset: Int
         public var length: Int
+
+        /// This stage's key for the record, made from the stage before's (`salt`: this
+        /// stage's, its build in it); nil for a line that stage gave no key (`-`): it is read
+        /// and keyed by its bytes.
+        public func key(salt: String) -> String? { key == "-" ? nil : FastHash.hex(Array(key.utf8), salt: salt) }
     }
+
+    /// Why a line the index gives could not be read where it says.
+    public static let moved = "the input changed while it was read (its line is not where its index says)"
 
     public let lines: [Line]
     let fd: Int32

@@ -135,11 +135,11 @@ public struct RecordStream {
             let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
                 var held = item.raw
                 func moved() -> Result<Item, NDJSONError> {
-                    .failure(NDJSONError(line: item.line, message: "the input changed while it was read (its line is not where its index says)"))
+                    .failure(NDJSONError(line: item.line, message: IndexedInput.moved))
                 }
                 let key: String
-                if keyed, let line = item.indexed, line.key != "-" {
-                    key = FastHash.hex(Array(line.key.utf8), salt: version + "/indexed")
+                if keyed, let indexed = item.indexed?.key(salt: version + "/indexed") {
+                    key = indexed
                 } else {
                     if held == nil, let line = item.indexed { held = input?.read(line) }
                     guard let raw = held else { return moved() }
@@ -228,27 +228,22 @@ public struct RecordStream {
                 }
             }
         }
+        func add(_ item: (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?), bytes: Int) throws {
+            batch.append(item)
+            pendingBytes += bytes
+            if batch.count >= batchSize || pendingBytes >= batchBytes {
+                try flush(batch)
+                batch.removeAll(keepingCapacity: true)
+                pendingBytes = 0
+            }
+        }
         if let input {
             // The stages write no blank lines: the n-th line of the index is line n.
-            for (n, line) in input.lines.enumerated() {
-                batch.append((n + 1, nil, line))
-                pendingBytes += line.length
-                if batch.count >= batchSize || pendingBytes >= batchBytes {
-                    try flush(batch)
-                    batch.removeAll(keepingCapacity: true)
-                    pendingBytes = 0
-                }
-            }
+            for (n, line) in input.lines.enumerated() { try add((n + 1, nil, line), bytes: line.length) }
         } else {
             while let line = try reader.nextLine() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                batch.append((reader.lineNumber, line, nil))
-                pendingBytes += line.count
-                if batch.count >= batchSize || pendingBytes >= batchBytes {
-                    try flush(batch)
-                    batch.removeAll(keepingCapacity: true)
-                    pendingBytes = 0
-                }
+                try add((reader.lineNumber, line, nil), bytes: line.count)
             }
         }
         try flush(batch)
