@@ -538,3 +538,42 @@ import Testing
         }
     }
 }
+
+/// `Report` keeps its fields on the heap (a copy is one reference): it must still behave as a value.
+@Suite struct ReportValueTests {
+    @Test func aChangedCopyLeavesTheOriginalAlone() {
+        var a = Report(path: "a.txt", sha256: "s", bytes: 3, sourceFormat: "text")
+        a.values["apply.received.total"] = .some(Quantity(5))
+        a.findings.append(Finding(check: "c", severity: .warning, message: "m"))
+        var b = a
+        #expect(a == b)
+        b.values["apply.received.total"] = .some(Quantity(6))
+        b.findings.append(Finding(check: "d", severity: .info, message: "n"))
+        b.agency = "某局"
+        #expect(a.values["apply.received.total"] == .some(Quantity(5)))
+        #expect(b.values["apply.received.total"] == .some(Quantity(6)))
+        #expect(a.findings.count == 1 && b.findings.count == 2)
+        #expect(a.agency == nil && b.agency == "某局")
+        #expect(a != b)
+        // Equal fields in separate storage are equal; a difference in any one field is not.
+        var c = Report(path: "a.txt", sha256: "s", bytes: 3, sourceFormat: "text")
+        c.values["apply.received.total"] = .some(Quantity(5))
+        c.findings.append(Finding(check: "c", severity: .warning, message: "m"))
+        #expect(c == a)
+        c.year = 2020
+        #expect(c != a)
+    }
+
+    @Test func copiesChangedOnBothCoresStayApart() {
+        var base = Report(path: "p", sha256: nil, bytes: 0, sourceFormat: "text")
+        base.sections = ["一"]
+        let changed = Parallel.map(Array(0..<200)) { i -> Report in
+            var r = base
+            r.year = i
+            r.sections.append("\(i)")
+            return r
+        }
+        #expect(base.year == nil && base.sections == ["一"])
+        for (i, r) in changed.enumerated() { #expect(r.year == i && r.sections == ["一", "\(i)"]) }
+    }
+}

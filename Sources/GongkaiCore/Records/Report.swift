@@ -100,48 +100,156 @@ public struct Alternative: Equatable, Sendable {
 }
 
 /// What extract reads from one document.
+///
+/// A value all the same, held on the heap: a copy costs one reference count instead of one
+/// for each of its ~20 strings and arrays (aggregate copies reports as it groups, sorts and
+/// compares them); the first change to a shared copy copies the fields.
 public struct Report: Equatable, Sendable {
-    public var path: String
-    public var sha256: String?
-    public var bytes: Int
-    public var sourceFormat: String
+    struct Fields: Equatable, Sendable {
+        var path: String
+        var sha256: String?
+        var bytes: Int
+        var sourceFormat: String
+        var status: String
+        var agency: String?
+        var year: Int?
+        var activeFormat: String?
+        var applyFormat: String?
+        var periodStart: String?
+        var periodEnd: String?
+        var published: String?
+        var sections: [String]
+        var values: MetricValues
+        var provenance: MetricMap<Provenance>
+        var alternatives: [Alternative]
+        var fingerprints: [String: [UInt32]]
+        var findings: [Finding]
+        var recordKey: String?
+    }
+    /// Changed only while uniquely referenced (`makeUnique`), so shared copies never see a change.
+    final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+    private var storage: Storage
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+    }
+
+    public static func == (a: Report, b: Report) -> Bool {
+        a.storage === b.storage || a.storage.fields == b.storage.fields
+    }
+
+    public var path: String {
+        _read { yield storage.fields.path }
+        _modify { makeUnique(); yield &storage.fields.path }
+    }
+
+    public var sha256: String? {
+        _read { yield storage.fields.sha256 }
+        _modify { makeUnique(); yield &storage.fields.sha256 }
+    }
+
+    public var bytes: Int {
+        _read { yield storage.fields.bytes }
+        _modify { makeUnique(); yield &storage.fields.bytes }
+    }
+
+    public var sourceFormat: String {
+        _read { yield storage.fields.sourceFormat }
+        _modify { makeUnique(); yield &storage.fields.sourceFormat }
+    }
+
     /// `report`, or `not_a_report` when the text is no annual report at all.
-    public var status: String
-    public var agency: String?
-    public var year: Int?
+    public var status: String {
+        _read { yield storage.fields.status }
+        _modify { makeUnique(); yield &storage.fields.status }
+    }
+
+    public var agency: String? {
+        _read { yield storage.fields.agency }
+        _modify { makeUnique(); yield &storage.fields.agency }
+    }
+
+    public var year: Int? {
+        _read { yield storage.fields.year }
+        _modify { makeUnique(); yield &storage.fields.year }
+    }
+
     /// Section 二's table format (`"2019"`/`"2021"`), nil when the table is absent.
-    public var activeFormat: String?
+    public var activeFormat: String? {
+        _read { yield storage.fields.activeFormat }
+        _modify { makeUnique(); yield &storage.fields.activeFormat }
+    }
+
     /// Section 三's table format, nil when absent.
-    public var applyFormat: String?
-    public var periodStart: String?
-    public var periodEnd: String?
-    public var published: String?
+    public var applyFormat: String? {
+        _read { yield storage.fields.applyFormat }
+        _modify { makeUnique(); yield &storage.fields.applyFormat }
+    }
+
+    public var periodStart: String? {
+        _read { yield storage.fields.periodStart }
+        _modify { makeUnique(); yield &storage.fields.periodStart }
+    }
+
+    public var periodEnd: String? {
+        _read { yield storage.fields.periodEnd }
+        _modify { makeUnique(); yield &storage.fields.periodEnd }
+    }
+
+    public var published: String? {
+        _read { yield storage.fields.published }
+        _modify { makeUnique(); yield &storage.fields.published }
+    }
+
     /// The sections found, as their numerals (`一` … `六`).
-    public var sections: [String]
+    public var sections: [String] {
+        _read { yield storage.fields.sections }
+        _modify { makeUnique(); yield &storage.fields.sections }
+    }
+
     /// Every cell of every standard table present, by metric id; nil is a blank cell.
-    public var values: MetricValues
-    public var provenance: MetricMap<Provenance>
+    public var values: MetricValues {
+        _read { yield storage.fields.values }
+        _modify { makeUnique(); yield &storage.fields.values }
+    }
+
+    public var provenance: MetricMap<Provenance> {
+        _read { yield storage.fields.provenance }
+        _modify { makeUnique(); yield &storage.fields.provenance }
+    }
+
     /// Readings of blank cells whose digits were run together (see `Alternative`).
-    public var alternatives: [Alternative]
+    public var alternatives: [Alternative] {
+        _read { yield storage.fields.alternatives }
+        _modify { makeUnique(); yield &storage.fields.alternatives }
+    }
+
     /// Sketches of sections 一 and 五 (`Fingerprint`), to find text copied from year to year.
-    public var fingerprints: [String: [UInt32]]
-    public var findings: [Finding]
+    public var fingerprints: [String: [UInt32]] {
+        _read { yield storage.fields.fingerprints }
+        _modify { makeUnique(); yield &storage.fields.fingerprints }
+    }
+
+    public var findings: [Finding] {
+        _read { yield storage.fields.findings }
+        _modify { makeUnique(); yield &storage.fields.findings }
+    }
+
     /// Aggregate's fingerprint of the record line this report was read from (never
     /// written): equal keys, equal records, so a table row made from it is unchanged.
-    public var recordKey: String?
+    public var recordKey: String? {
+        _read { yield storage.fields.recordKey }
+        _modify { makeUnique(); yield &storage.fields.recordKey }
+    }
 
     public init(path: String, sha256: String?, bytes: Int, sourceFormat: String) {
-        self.path = path
-        self.sha256 = sha256
-        self.bytes = bytes
-        self.sourceFormat = sourceFormat
-        self.status = "report"
-        self.sections = []
-        self.values = [:]
-        self.provenance = [:]
-        self.alternatives = []
-        self.fingerprints = [:]
-        self.findings = []
+        storage = Storage(Fields(path: path, sha256: sha256, bytes: bytes, sourceFormat: sourceFormat, status: "report",
+                                 agency: nil, year: nil, activeFormat: nil, applyFormat: nil, periodStart: nil,
+                                 periodEnd: nil, published: nil, sections: [], values: [:], provenance: [:],
+                                 alternatives: [], fingerprints: [:], findings: [], recordKey: nil))
     }
 
     public var json: JSON {
