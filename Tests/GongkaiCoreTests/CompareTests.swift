@@ -476,3 +476,59 @@ import Testing
         }
     }
 }
+
+/// `Compare.entries` groups and orders by numbered names; checked against the way it did it
+/// before (a dictionary of "agency␟year" strings, every entry sorted by `Compare.order`).
+@Suite struct CompareEntriesTests {
+    static func reference(_ reports: [Report], errors: [String: Int]) -> [(agency: String, year: Int, path: String, region: String, kind: String, errors: Int, values: [Quantity?])] {
+        var byKey: [String: [Int]] = [:]
+        for (k, r) in reports.enumerated() {
+            guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
+            byKey["\(agency)\u{1F}\(year)", default: []].append(k)
+        }
+        let made = byKey.keys.sorted { JSON.utf8Less($0, $1) }.map { key -> Compare.Entry in
+            let candidates = byKey[key]!
+            let r = reports[candidates.min { a, b in
+                let ea = errors[reports[a].path] ?? 0, eb = errors[reports[b].path] ?? 0
+                if ea != eb { return ea < eb }
+                let fa = reports[a].values.filled, fb = reports[b].values.filled
+                if fa != fb { return fa > fb }
+                return JSON.utf8Less(reports[a].path, reports[b].path)
+            }!]
+            let (region, kind) = Region.split(r.agency!)
+            return Compare.Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: Region.kindKey(kind),
+                                 values: Indicators.list(r), errors: errors[r.path] ?? 0)
+        }
+        return made.sorted(by: Compare.order).map { ($0.agency, $0.year, $0.report.path, $0.region, $0.kind, $0.errors, $0.values) }
+    }
+
+    @Test func sameEntriesInTheSameOrderAsBefore() {
+        var rng = SplitMix64(seed: 7)
+        let names = ["海东市工业和信息化局", "海东市人民政府办公室", "平潭综合实验区", "江苏省宿迁市沭阳县工信局", "国家税务总局",
+                     "北京市朝阳区教育委员会", "北京市朝阳区", "内蒙古自治区呼和浩特市民政局", "某某管理委员会", "a", "ab", "b",
+                     "海东市工业和信息化局 ", "上海市浦东新区", "上海市浦东新区财政局", ""]
+        let metrics = Catalog.metrics.map(\.id)
+        for round in 0..<20 {
+            var reports: [Report] = []
+            var errors: [String: Int] = [:]
+            for k in 0..<300 {
+                var r = Report(path: "r\(round)-\(k).txt", sha256: nil, bytes: 0, sourceFormat: "text")
+                let n = Int(rng.next() % UInt64(names.count + 1))
+                r.agency = n == names.count ? nil : names[n]
+                r.year = rng.next() % 10 == 0 ? nil : 2019 + Int(rng.next() % 5)
+                for _ in 0..<Int(rng.next() % 6) {
+                    r.values[metrics[Int(rng.next() % UInt64(metrics.count))]] = .some(Quantity(Int(rng.next() % 50)))
+                }
+                if rng.next() % 4 == 0 { errors[r.path] = Int(rng.next() % 3) }
+                reports.append(r)
+            }
+            let got = Compare.entries(reports, errors: errors).map { ($0.agency, $0.year, $0.report.path, $0.region, $0.kind, $0.errors, $0.values) }
+            let want = Self.reference(reports, errors: errors)
+            #expect(got.count == want.count)
+            #expect(got.count > 20)
+            for (g, w) in zip(got, want) {
+                #expect(g.0 == w.0 && g.1 == w.1 && g.2 == w.2 && g.3 == w.3 && g.4 == w.4 && g.5 == w.5 && g.6 == w.6)
+            }
+        }
+    }
+}

@@ -39,25 +39,60 @@ enum Compare {
     /// year (a `duplicate_report` finding), the one with fewer errors, then more filled
     /// cells, then the first path is compared; its file is named in the table.
     static func entries(_ reports: [Report], errors: [String: Int]) -> [Entry] {
-        // Positions in `reports`, not copies of them. Keyed by the names' bytes: hashing a
-        // Chinese name as a String normalizes it first, a few thousand instructions a lookup.
+        // Positions in `reports`, not copies of them. Each distinct name numbered once by its
+        // bytes (hashing a Chinese name as a String normalizes it first, a few thousand
+        // instructions a lookup); an agency and year is then a pair of integers.
         // (The names are the groups' display names, one spelling per group, and groups are
         // told apart by their normalized keys: bytes and String equality part them alike.)
-        typealias Key = Labels.BytesKey
-        var byKey: [Key: [Int]] = [:]
+        struct AgencyYear: Hashable { var name: Int; var year: Int }
+        var nameIndex: [Labels.BytesKey: Int] = [:]
+        var names: [String] = []
+        var groupOf: [AgencyYear: Int] = [:]
+        var groups: [(key: AgencyYear, members: [Int])] = []
         for (k, r) in reports.enumerated() {
             guard let agency = r.agency, !agency.isEmpty, let year = r.year else { continue }
-            byKey[Key("\(agency)\u{1F}\(year)"), default: []].append(k)
+            let name: Int
+            if let n = nameIndex[Labels.BytesKey(agency)] {
+                name = n
+            } else {
+                name = names.count
+                nameIndex[Labels.BytesKey(agency)] = name
+                names.append(agency)
+            }
+            let key = AgencyYear(name: name, year: year)
+            if let g = groupOf[key] {
+                groups[g].members.append(k)
+            } else {
+                groupOf[key] = groups.count
+                groups.append((key, [k]))
+            }
         }
         // Each agency's region and kind worked out once (an agency has a report a year).
-        let names = Array(Set(byKey.values.map { Key(reports[$0[0]].agency!) })).sorted { JSON.utf8Less($0.text, $1.text) }
-        let split = Dictionary(uniqueKeysWithValues: zip(names, Parallel.map(names) { name -> (String, String) in
-            let (region, kind) = Region.split(name.text)
+        let split = Parallel.map(names) { name -> (region: String, kind: String) in
+            let (region, kind) = Region.split(name)
             return (region, Region.kindKey(kind))
-        }))
-        // Entries made on both cores: indicators are worked out per report.
-        let out = Parallel.map(byKey.keys.sorted { JSON.utf8Less($0.text, $1.text) }) { key -> Entry in
-            let candidates = byKey[key]!
+        }
+        // The entries' order (`order`) is decided on names once: each name ranked, then
+        // entries sorted by rank and year, and made in that order on both cores.
+        let byName = names.indices.sorted { a, b in
+            switch nameOrder(split[a].region, names[a], split[b].region, names[b]) {
+            case .some(let less): return less
+            case nil: return JSON.utf8Less(names[a], names[b])  // as the keys were put in order before
+            }
+        }
+        var rank = [Int](repeating: 0, count: names.count)
+        for (k, n) in byName.enumerated() {
+            let p = k > 0 ? byName[k - 1] : n
+            rank[n] = k == 0 ? 0 : rank[p] + (nameOrder(split[p].region, names[p], split[n].region, names[n]) == nil ? 0 : 1)
+        }
+        let sortedGroups = groups.indices.sorted { a, b in
+            let ka = groups[a].key, kb = groups[b].key
+            if rank[ka.name] != rank[kb.name] { return rank[ka.name] < rank[kb.name] }
+            if ka.year != kb.year { return ka.year < kb.year }
+            return JSON.utf8Less(names[ka.name], names[kb.name])
+        }
+        return Parallel.map(sortedGroups) { g -> Entry in
+            let candidates = groups[g].members
             let r = candidates.count == 1 ? reports[candidates[0]] : reports[candidates.min { a, b in
                 let ea = errors[reports[a].path] ?? 0, eb = errors[reports[b].path] ?? 0
                 if ea != eb { return ea < eb }
@@ -65,19 +100,24 @@ enum Compare {
                 if fa != fb { return fa > fb }
                 return JSON.utf8Less(reports[a].path, reports[b].path)
             }!]
-            let (region, kind) = split[Key(r.agency!)] ?? { let (g, k) = Region.split(r.agency!); return (g, Region.kindKey(k)) }()
+            let (region, kind) = split[groups[g].key.name]
             return Entry(report: r, agency: r.agency!, year: r.year!, region: region, kind: kind,
                          values: Indicators.list(r), errors: errors[r.path] ?? 0)
         }
-        return out.sorted(by: order)
     }
 
-    /// Region (blank last), then agency name, then year; byte order throughout.
+    /// `order` on two entries' region and agency: whether the first comes first, nil when
+    /// `order` would go on to their years.
+    static func nameOrder(_ regionA: String, _ agencyA: String, _ regionB: String, _ agencyB: String) -> Bool? {
+        if regionA.isEmpty != regionB.isEmpty { return !regionA.isEmpty }
+        if regionA != regionB { return JSON.utf8Less(regionA, regionB) }
+        if agencyA != agencyB { return JSON.utf8Less(agencyA, agencyB) }
+        return nil
+    }
+
+    /// The entries' order: region (blank last), then agency name, then year; byte order throughout.
     static func order(_ a: Entry, _ b: Entry) -> Bool {
-        if a.region.isEmpty != b.region.isEmpty { return !a.region.isEmpty }
-        if a.region != b.region { return JSON.utf8Less(a.region, b.region) }
-        if a.agency != b.agency { return JSON.utf8Less(a.agency, b.agency) }
-        return a.year < b.year
+        nameOrder(a.region, a.agency, b.region, b.agency) ?? (a.year < b.year)
     }
 
     // MARK: Columns
