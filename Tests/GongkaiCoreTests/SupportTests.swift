@@ -462,6 +462,42 @@ import Testing
         // Every result released once the caller lets go (a leak here grew every stage with the corpus).
         #expect(Counted.alive == 0)
     }
+
+    struct Stop: Error {}
+
+    /// Batches worked on other threads while this one commits the one before: committed in
+    /// order, each with its own result, and nothing of `compute` kept once it returns (in a
+    /// debug build `withoutActuallyEscaping` traps on a closure still held).
+    @Test func pipelineCommitsInOrderAndStopsWhereItThrows() throws {
+        for round in 0..<50 {
+            var batches = (0..<(round % 7)).map { b in Array((b * 10)..<(b * 10 + 1 + b % 3)) }
+            var committed: [[Int]] = []
+            try Parallel.pipeline(next: { batches.isEmpty ? nil : batches.removeFirst() },
+                                  compute: { batch in batch.map { $0 * 3 } },
+                                  commit: { batch, result in
+                                      #expect(result == batch.map { $0 * 3 })
+                                      committed.append(batch)
+                                  })
+            #expect(committed == (0..<(round % 7)).map { b in Array((b * 10)..<(b * 10 + 1 + b % 3)) })
+        }
+        // A throw from `commit` or from `next` ends the run with that error, after the batch
+        // in flight is done (a throw from `next` leaves it uncommitted: the stage fails).
+        for throwing in ["commit", "next"] {
+            var n = 0
+            var committed = 0
+            #expect(throws: Stop.self) {
+                try Parallel.pipeline(next: { () throws -> Int? in
+                    n += 1
+                    if throwing == "next" && n == 4 { throw Stop() }
+                    return n
+                }, compute: { $0 * 2 }, commit: { _, _ in
+                    committed += 1
+                    if throwing == "commit" && committed == 3 { throw Stop() }
+                })
+            }
+            #expect(committed == (throwing == "commit" ? 3 : 2))
+        }
+    }
 }
 
 @Suite struct MetricMapTests {

@@ -24,6 +24,65 @@ public enum Parallel {
         }
         return slots.map { $0! }
     }
+
+    /// Batches from `next` worked on by `compute` on both cores while this thread writes the
+    /// batch before (`commit`, in order) and reads the one after: reading and writing, which
+    /// one thread does, no longer leave a core idle between batches. Holds at most two
+    /// batches. `compute` runs on other threads (one batch at a time, `map` inside it uses
+    /// both cores); `next` and `commit` run on this one.
+    public static func pipeline<B, R>(next: () throws -> B?, compute: (B) -> R, commit: (B, R) throws -> Void) rethrows {
+        try withoutActuallyEscaping(compute) { compute in
+            nonisolated(unsafe) let compute = compute
+            var running: (batch: B, job: Job<R>)?
+            // The batch in flight is waited for however this returns: `compute` must not
+            // outlive the call.
+            defer { _ = running?.job.wait() }
+            while let batch = try next() {
+                let done = running.map { ($0.batch, $0.job.wait()) }
+                nonisolated(unsafe) let b = batch
+                running = (batch, Job { compute(b) })
+                if let done { try commit(done.0, done.1) }
+            }
+            if let last = running {
+                let result = last.job.wait()
+                running = nil
+                try commit(last.batch, result)
+            }
+        }
+    }
+
+    /// Work started on a global queue; `wait` returns its result (waiting once).
+    final class Job<R>: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var work: (() -> R)?
+        private var value: R?
+        /// Touched only by the thread that made the job.
+        private var waited = false
+
+        init(_ work: @escaping () -> R) {
+            self.work = work
+            DispatchQueue.global().async {
+                self.run()
+                self.done.signal()
+            }
+        }
+
+        /// Does the work and lets go of it before `wait` returns: the closure may be one that
+        /// `withoutActuallyEscaping` lent, which must not be held once the waiter goes on.
+        private func run() {
+            let work = self.work!
+            self.work = nil
+            value = work()
+        }
+
+        func wait() -> R {
+            if !waited {
+                done.wait()
+                waited = true
+            }
+            return value!
+        }
+    }
 }
 
 /// What a per-document stage does with one input record.
@@ -122,17 +181,39 @@ public struct RecordStream {
                              fast: (([UInt8]) -> RecordOutcome?)? = nil,
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
         // A line read from stdin (`raw`), or one the input index gives (read when needed).
-        var batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)] = []
-        var pendingBytes = 0
+        typealias Entry = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
         if let inputProblem { report("\(stage): \(inputProblem); reading every line instead") }
-        func flush(_ batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)]) throws {
-            // Parse, transform and serialize on both cores; only the writing is in order.
-            let keyed = previous != nil || index != nil
-            let previous = self.previous
-            let version = self.version
-            let listing = self.listing
-            let input = self.input
-            let results = Parallel.map(batch) { item -> Result<Item, NDJSONError> in
+        // What the work on other threads reads: copies, not `self`, which `commit` changes meanwhile.
+        let keyed = previous != nil || index != nil
+        let previous = self.previous
+        let version = self.version
+        let listing = self.listing
+        let input = self.input
+        var indexedLine = 0
+        /// The next batch of lines: `batchSize` of them or `batchBytes`, nil at the end.
+        func next() throws -> [Entry]? {
+            var batch: [Entry] = []
+            var bytes = 0
+            while batch.count < batchSize && bytes < batchBytes {
+                if let input {
+                    // The stages write no blank lines: the n-th line of the index is line n.
+                    guard indexedLine < input.lines.count else { break }
+                    let line = input.lines[indexedLine]
+                    indexedLine += 1
+                    batch.append((indexedLine, nil, line))
+                    bytes += line.length
+                } else {
+                    guard let line = try reader.nextLine() else { break }
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    batch.append((reader.lineNumber, line, nil))
+                    bytes += line.count
+                }
+            }
+            return batch.isEmpty ? nil : batch
+        }
+        // Parsed, transformed and serialized on both cores; only the writing is in order.
+        func compute(_ batch: [Entry]) -> [Result<Item, NDJSONError>] {
+            Parallel.map(batch) { item -> Result<Item, NDJSONError> in
                 var held = item.raw
                 func moved() -> Result<Item, NDJSONError> {
                     .failure(NDJSONError(line: item.line, message: IndexedInput.moved))
@@ -203,6 +284,8 @@ public struct RecordStream {
                                     "malformed_record: \(error)")
                 }
             }
+        }
+        func commit(_ batch: [Entry], _ results: [Result<Item, NDJSONError>]) throws {
             for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let e): throw e
@@ -228,25 +311,7 @@ public struct RecordStream {
                 }
             }
         }
-        func add(_ item: (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?), bytes: Int) throws {
-            batch.append(item)
-            pendingBytes += bytes
-            if batch.count >= batchSize || pendingBytes >= batchBytes {
-                try flush(batch)
-                batch.removeAll(keepingCapacity: true)
-                pendingBytes = 0
-            }
-        }
-        if let input {
-            // The stages write no blank lines: the n-th line of the index is line n.
-            for (n, line) in input.lines.enumerated() { try add((n + 1, nil, line), bytes: line.length) }
-        } else {
-            while let line = try reader.nextLine() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                try add((reader.lineNumber, line, nil), bytes: line.count)
-            }
-        }
-        try flush(batch)
+        try Parallel.pipeline(next: next, compute: compute, commit: commit)
         writer.finish()
         try index?.save()
         if badLines > 0 {
