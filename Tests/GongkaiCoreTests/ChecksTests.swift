@@ -246,3 +246,19 @@ import Testing
         #expect(Agencies.key("甲局") != Agencies.key("乙局"))
     }
 }
+
+/// `Metadata.day` writes dates as `String(format: "%04d-%02d-%02d")` did (the checks'
+/// expected periods and deadlines, the periods and publication dates read).
+@Suite struct DayFormatTests {
+    @Test func padsAsPrintfDoes() {
+        var rng = SplitMix64(seed: 11)
+        var values = [0, 1, 9, 10, 99, 100, 999, 1000, 2021, 9999, 10000, 123456, -1, -9, -10, -999, -1000, -12345]
+        for _ in 0..<500 { values.append(Int(Int64(bitPattern: rng.next()) % 200_000)) }
+        for y in values {
+            let m = values[Int(rng.next() % UInt64(values.count))], d = values[Int(rng.next() % UInt64(values.count))]
+            #expect(Metadata.day(y, m, d) == String(format: "%04d-%02d-%02d", y, m, d))
+        }
+        #expect(Metadata.day(2021, 1, 31) == "2021-01-31")
+        #expect(Metadata.day(-1, 2, 3) == "-001-02-03")
+    }
+}

@@ -84,6 +84,27 @@ import Testing
     /// The byte-level `splitOnSpaces` and `endsWith` agree with the standard library's
     /// grapheme-aware `split` and `hasSuffix`, on simple text and on text with combining
     /// marks, CR LF, compatibility ideographs and the like (where they fall back).
+    /// Scalars decoded from the bytes (`allScalars`, `isSimpleText`, `containsHan`,
+    /// `scalarCount`) are the standard library's, in one, two, three and four bytes.
+    @Test func scalarsFromBytesAreTheStandardLibrarys() {
+        let alphabet: [String] = [" ", "\u{3000}", "元", "1", "a", "z", "é", "e\u{301}", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{FFFF}",
+                                  "\u{10000}", "\u{20000}", "\u{10FFFF}", "\u{F900}", "👍🏽", "\u{302A}", "한", "\u{AD}", "〇", "\u{4DBF}", "\u{1}"]
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<4000 {
+            let s = (0..<Int(rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            var decoded: [UInt32] = []
+            s.forEachScalarValue { decoded.append($0) }
+            #expect(decoded == s.unicodeScalars.map(\.value))
+            #expect(s.scalarCount == s.unicodeScalars.count)
+            #expect(s.isSimpleText == s.unicodeScalars.allSatisfy { TextClass.isSimple($0.value) })
+            #expect(s.containsHan == s.unicodeScalars.contains { TextClass.isHan($0.value) })
+            // Stops at the first scalar that fails.
+            var seen = 0
+            _ = s.allScalars { _ in seen += 1; return seen < 3 }
+            #expect(seen == min(3, s.unicodeScalars.count))
+        }
+    }
+
     @Test func byteLevelSplitAndSuffixAgreeWithTheStandardLibrary() {
         let alphabet: [String] = [" ", " ", "元", "万", "1", "2", ".", "行政", "、", "（", "Ａ", "é", "e\u{301}", "\u{301}", "\r\n", "\r", "\u{F900}", "\u{8C48}",
                                   "\u{200D}", "👍🏽", "\u{302A}", "한", "\u{AD}", "—", "\u{2028}"]

@@ -39,11 +39,11 @@ enum ActiveTable {
     static func headerColumns(_ line: Line, variants: inout TableResult) -> [Column] {
         let cells = line.cells.filter { !$0.withoutSpaces.isEmpty }
         // Only a line with Han characters can name columns.
-        guard cells.contains(where: { $0.unicodeScalars.contains { TextClass.isHan($0.value) } }) else { return [] }
+        guard cells.contains(where: \.containsHan) else { return [] }
         if cells.count > 1 {
             var columns: [Column] = []
             // Every column label is Han characters: a cell without one (a number) matches none.
-            for cell in cells where cell.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) {
+            for cell in cells where cell.containsHan {
                 if let m = columnMatcher.match(cell) {
                     columns.append(m.payload)
                     if m.quality == .variant { variants.variant(cell, m.payload.label, line: line.number) }

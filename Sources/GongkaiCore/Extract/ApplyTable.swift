@@ -50,9 +50,9 @@ enum ApplyTable {
     static func hits(in line: Line) -> [Hit] {
         var out: [Hit] = []
         for (i, cell) in line.cells.enumerated() {
-            guard cell.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
+            guard cell.containsHan else { continue }
             let (label, trailing) = CellValue.splitLabel(cell)
-            guard label.unicodeScalars.contains(where: { TextClass.isHan($0.value) }) else { continue }
+            guard label.containsHan else { continue }
             if let m = matcher.match(label) {
                 // `(六)其他` is not `3.其他`: a printed numbering that contradicts the match points
                 // at the label with that numbering, abbreviated.

@@ -188,7 +188,7 @@ enum ReportChecks {
 
     static func partialPeriod(year: Int?, start: String?, end: String?, line: Int?) -> [Finding] {
         guard let year, let start, let end else { return [] }
-        let full = (String(format: "%04d-01-01", year), String(format: "%04d-12-31", year))
+        let full = (Metadata.day(year, 1, 1), Metadata.day(year, 12, 31))
         guard (start, end) != full else { return [] }
         return [Finding(check: "partial_period", severity: .warning,
                         message: "统计期限为\(start)至\(end)，不是\(year)年全年（\(full.0)至\(full.1)）",
@@ -218,7 +218,7 @@ enum ReportChecks {
     /// earlier fell under the 2008 条例 (第三十一条), which allowed until 31 March.
     static func latePublication(year: Int?, published: String?) -> [Finding] {
         guard let year, let published else { return [] }
-        let deadline = String(format: year >= 2019 ? "%04d-01-31" : "%04d-03-31", year + 1)
+        let deadline = Metadata.day(year + 1, year >= 2019 ? 1 : 3, 31)
         guard published > deadline else { return [] }
         let rule = year >= 2019 ? "2019年修订的《条例》第四十九条：每年1月31日前公布" : "2008年施行的《条例》第三十一条：每年3月31日前公布"
         return [Finding(check: "late_publication", severity: .warning,

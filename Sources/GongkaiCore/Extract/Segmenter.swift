@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Crawled pages flatten a whole report into one line: headings, table labels and
 /// numbers run together (`…申请数量640020470二、上年结转…`). Before the tables are
 /// read, such lines are cut back into rows at the labels the standard prints: the
@@ -63,7 +67,7 @@ enum Segmenter {
         for line in lines {
             // Characters are never more than scalars or bytes: the cheap counts rule out most lines.
             if line.cells.count == 1, let text = line.cells.first, text.utf8.count >= longLine,
-               text.unicodeScalars.count >= longLine, text.isSimpleText || text.count >= longLine {
+               text.scalarCount >= longLine, text.isSimpleText || text.count >= longLine {
                 out += cut(text).map { Line(number: line.number, cells: [$0]) }
             } else {
                 out.append(line)
@@ -80,6 +84,12 @@ enum Segmenter {
 
     /// The text cut before every anchor found, and before and after section headings.
     static func cut(_ text: String) -> [String] {
+        // Most long lines are prose: told from their bytes, without the scalar arrays below.
+        certainlyWhole(text) ? [text] : cutScalars(text)
+    }
+
+    /// `cut` done scalar by scalar, whatever the text.
+    static func cutScalars(_ text: String) -> [String] {
         // Search on the text without spaces; map positions back to the original.
         let chars = Array(text.unicodeScalars)
         var stripped: [Unicode.Scalar] = []
@@ -142,6 +152,52 @@ enum Segmenter {
         piece(last..<chars.count)
         return pieces
     }
+
+    /// Whether `cut` leaves `text` whole, told from its bytes (false: it may not). Without a
+    /// space the stripped text is the text, and a marker found in its bytes is found in its
+    /// scalars (UTF-8 matches start on scalar boundaries): fewer than two markers means no row
+    /// cuts. A heading cut needs a numeral scalar right before `、`. One pass over the bytes
+    /// looks for both (ten searches of a long line cost more than the rest of `segment`).
+    static func certainlyWhole(_ text: String) -> Bool {
+        guard !text.mayHaveSpace else { return false }
+        return text.utf8.withContiguousStorageIfAvailable { u -> Bool in
+            var found: UInt32 = 0  // a bit per marker seen
+            var i = 0
+            let n = u.count
+            while i + 2 < n {
+                // Every marker and 、 start with a three-byte character.
+                guard u[i] & 0xF0 == 0xE0 else { i += 1; continue }
+                let scalar = Int(u[i] & 0x0F) << 12 | Int(u[i + 1] & 0x3F) << 6 | Int(u[i + 2] & 0x3F)
+                if scalar == 0x3001 {  // 、: each numeral 一…十 is the three bytes before it
+                    if i >= 3, numeralBytes.contains(UInt32(u[i - 3]) << 16 | UInt32(u[i - 2]) << 8 | UInt32(u[i - 1])) { return false }
+                } else if startsMarker[scalar] {
+                    for (m, marker) in markerScalars.enumerated() where marker[0].value == scalar && found & (1 << m) == 0 {
+                        let bytes = markerBytes[m]
+                        if i + bytes.count <= n, memcmp(u.baseAddress! + i, bytes, bytes.count) == 0 {
+                            found |= 1 << m
+                            if found.nonzeroBitCount >= 2 { return false }
+                        }
+                    }
+                }
+                i += 3
+            }
+            return true
+        } ?? false
+    }
+
+    /// Each table marker's bytes.
+    static let markerBytes: [[UInt8]] = tableMarkers.map { Array($0.utf8) }
+    /// Whether a marker starts with the character of this scalar value (in the first plane).
+    static let startsMarker: [Bool] = {
+        var table = [Bool](repeating: false, count: 0x10000)
+        for m in markerScalars { table[Int(m[0].value)] = true }
+        return table
+    }()
+
+    /// The UTF-8 bytes of 一…十, each as one number.
+    static let numeralBytes: Set<UInt32> = Set(numeralScalars.map { n -> UInt32 in
+        Array(String(n).utf8).reduce(0) { $0 << 8 | UInt32($1) }
+    })
 
     /// `规范性文件` preceded by `行政`, `其他` preceded by `或`: the phrase continues a longer label.
     static func isInsideLabel(_ s: [Unicode.Scalar], _ start: Int) -> Bool {

@@ -12,8 +12,8 @@ public enum Fingerprint {
         // Digits and punctuation dropped: a copied report differs in its years and counts.
         var values: [UInt32] = []
         values.reserveCapacity(text.utf8.count / 3 + 1)
-        for u in text.unicodeScalars where TextClass.isHan(u.value) || (u.value >= 0x61 && u.value <= 0x7A) {
-            values.append(u.value)
+        text.forEachScalarValue { v in
+            if TextClass.isHan(v) || (v >= 0x61 && v <= 0x7A) { values.append(v) }
         }
         guard values.count >= minimumLength else { return nil }
         // The `size` smallest distinct hashes, kept sorted as they come: most hashes

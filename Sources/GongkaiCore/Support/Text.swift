@@ -86,8 +86,56 @@ extension String {
     }
 
     /// Whether every scalar is `TextClass.isSimple`: characters are scalars, equality is bytes.
-    public var isSimpleText: Bool {
-        for u in unicodeScalars where !TextClass.isSimple(u.value) { return false }
+    public var isSimpleText: Bool { allScalars(TextClass.isSimple) }
+
+    /// Whether some scalar is a Han ideograph (`TextClass.isHan`).
+    public var containsHan: Bool { !allScalars { !TextClass.isHan($0) } }
+
+    /// The number of Unicode scalars (`unicodeScalars.count`), counted on the bytes: every
+    /// byte but a continuation byte starts one.
+    public var scalarCount: Int {
+        let counted = utf8.withContiguousStorageIfAvailable { u -> Int in
+            var n = 0
+            for b in u where b & 0xC0 != 0x80 { n += 1 }
+            return n
+        }
+        return counted ?? unicodeScalars.count
+    }
+
+    /// Calls `body` with each scalar's value in order (decoded as `allScalars` decodes them).
+    @inline(__always) public func forEachScalarValue(_ body: (UInt32) -> Void) {
+        _ = allScalars { body($0); return true }
+    }
+
+    /// Whether `test` holds for every scalar's value, stopping at the first that fails. The
+    /// scalars are decoded from the contiguous UTF-8 (always valid in a String): the standard
+    /// library's scalar view, index by index, ran several times slower.
+    @inline(__always) public func allScalars(_ test: (UInt32) -> Bool) -> Bool {
+        let decoded = utf8.withContiguousStorageIfAvailable { u -> Bool in
+            let n = u.count
+            var i = 0
+            while i < n {
+                let b = u[i]
+                var v: UInt32
+                if b < 0x80 {
+                    v = UInt32(b)
+                    i += 1
+                } else if b < 0xE0 {
+                    v = UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
+                    i += 2
+                } else if b < 0xF0 {
+                    v = UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    v = UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F)
+                    i += 4
+                }
+                if !test(v) { return false }
+            }
+            return true
+        }
+        if let decoded { return decoded }
+        for u in unicodeScalars where !test(u.value) { return false }
         return true
     }
 
