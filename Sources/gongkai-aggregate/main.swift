@@ -52,7 +52,6 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     var errors = 0
     var records = 0
     // Records are parsed on both cores (without the provenance aggregate never reads), then added in order.
-    var batch: [(line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)] = []
     var damaged = 0
     let build = Stage.executableFingerprint()
     // Readings of the records seen last time, by their bytes (--cache), or by the key
@@ -68,13 +67,10 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         }
     }
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
-    func flush() throws {
-        // A damaged line becomes an error record in its place (it reaches the inventory);
-        // only a record of another stage's kind stops the stage.
-        let inputs = Parallel.map(batch) { item -> Result<Read, NDJSONError> in
-            // Every record's key (the cache's, and what the tables' per-agency records are keyed by):
-            // from extract's key when the index gives one, else from the record's bytes.
-            // The record's bytes: at hand when read from stdin, read when first needed when its index gives where.
+    typealias Item = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
+    /// A batch's records read on both cores (while the batch before is added, in order).
+    func read(_ batch: [Item]) -> [Result<Read, NDJSONError>] {
+        Parallel.map(batch) { item -> Result<Read, NDJSONError> in
             var held = item.raw
             func bytes() -> [UInt8]? {
                 if held == nil, let line = item.indexed { held = input?.read(line) }
@@ -115,6 +111,8 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
                 return .failure(NDJSONError(line: item.line, message: "\(error)"))
             }
         }
+    }
+    func add(_ batch: [Item], _ inputs: [Result<Read, NDJSONError>]) throws {
         for result in inputs {
             let read = try result.get()
             if let problem = read.problem {
@@ -126,23 +124,28 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
             records += 1
             if read.input.status == "error" { errors += 1 }
         }
-        batch.removeAll(keepingCapacity: true)
     }
-    if let input {
-        // Extract writes no blank lines: the n-th line of the index is line n.
-        for (n, line) in input.lines.enumerated() {
-            batch.append((n + 1, nil, line))
-            if batch.count >= 512 { try flush() }
+    var lines = input?.lines[...]
+    var indexedLine = 0
+    var reader = LineReader()
+    /// The next 512 records: by the input index, or read from stdin.
+    func next() throws -> [Item]? {
+        var batch: [Item] = []
+        while batch.count < 512 {
+            if lines != nil {
+                // The stages write no blank lines: the n-th line of the index is line n.
+                guard let line = lines!.popFirst() else { break }
+                indexedLine += 1
+                batch.append((indexedLine, nil, line))
+            } else {
+                guard let line = try reader.nextLine() else { break }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                batch.append((reader.lineNumber, line, nil))
+            }
         }
-    } else {
-        var reader = LineReader()
-        while let line = try reader.nextLine() {
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            batch.append((reader.lineNumber, line, nil))
-            if batch.count >= 512 { try flush() }
-        }
+        return batch.isEmpty ? nil : batch
     }
-    try flush()
+    try Parallel.pipeline(next: next, compute: read, commit: add)
     cache?.finish()
     if let cache, cache.reused > 0 {
         Stage.note("gongkai-aggregate", "\(cache.reused) of \(cache.records) records unchanged since the previous run (their reading taken from the cache)")

@@ -55,6 +55,25 @@ import Testing
         #expect(CellValue.splitLabel("政府集中采购13575394432.52元").values == ["13575394432.52元"])
         #expect(CellValue.splitLabel("1.属于国家秘密") == ("1.属于国家秘密", []))
     }
+
+    /// The cells `splitLabel` takes as they are by their bytes are those the token-by-token
+    /// split leaves alone.
+    @Test func plainLabelsTakenFromBytesAreLeftAlone() {
+        let pieces = ["行政许可", "1.", "(三)", "属于国家秘密", " ", "\u{3000}", "97", "3", ".", ",", "-", "+", "元", "万元", "52元", "其他",
+                      "e\u{301}", "\u{301}", "\u{F900}", "a", ")", "）", "\t"]
+        var rng = SplitMix64(seed: 9)
+        var plain = 0
+        for _ in 0..<4000 {
+            let cell = (0..<Int(rng.next() % 6)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let split = CellValue.splitTokens(cell)
+            if CellValue.isPlainLabel(cell) {
+                plain += 1
+                #expect(split.label == cell && split.values.isEmpty, "\(cell)")
+            }
+            #expect(CellValue.splitLabel(cell) == split)
+        }
+        #expect(plain > 500)
+    }
 }
 
 @Suite struct LabelTests {

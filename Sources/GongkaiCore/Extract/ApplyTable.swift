@@ -31,10 +31,7 @@ enum ApplyTable {
     /// Words of the header rows (applicant kinds), never of a data row.
     static let headerWords = ["申请人情况", "自然人", "商业企业", "科研机构", "社会公益", "法律服务", "勾稽关系", "数据1"]
 
-    static func isHeader(_ line: Line) -> Bool {
-        let joined = line.cells.joined()
-        return headerWords.contains { joined.has($0) }
-    }
+    static func isHeader(_ line: Line) -> Bool { line.joinedHas(anyOf: headerWords) }
 
     /// A label found in a line: the cell it sits in, what it reads as, and
     /// the value tokens run onto the end of its cell.

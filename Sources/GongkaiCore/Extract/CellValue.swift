@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// What one table cell holds.
 public enum CellValue: Equatable, Sendable {
     /// Nothing, or a placeholder (`/`, `-`, `—`, `无`): blank is not zero.
@@ -87,6 +90,11 @@ public enum CellValue: Equatable, Sendable {
     /// Splits a label cell that has its numbers run on (`行政许可 97`,
     /// `8.属于行政查询事项1 0 0`) into the label and the value tokens.
     public static func splitLabel(_ cell: String) -> (label: String, values: [String]) {
+        isPlainLabel(cell) ? (cell, []) : splitTokens(cell)
+    }
+
+    /// `splitLabel` worked out token by token, whatever the cell.
+    static func splitTokens(_ cell: String) -> (label: String, values: [String]) {
         var tokens = cell.splitOnSpaces()
         var values: [String] = []
         while let last = tokens.last, tokens.count > 1, isValueLike(last) {
@@ -127,6 +135,18 @@ public enum CellValue: Equatable, Sendable {
         }
         tokens[tokens.count - 1] = label
         return (tokens.joined(separator: " "), values)
+    }
+
+    /// Whether `splitLabel` leaves `cell` as it is, told from its bytes: no space to split
+    /// on, and no digit, point, comma or 元 at its end (the only scalar equal to 元 is 元,
+    /// so a text whose bytes do not end with it does not end with it).
+    static func isPlainLabel(_ cell: String) -> Bool {
+        cell.utf8.withContiguousStorageIfAvailable { u -> Bool in
+            guard let last = u.last else { return true }
+            if (last >= 0x30 && last <= 0x39) || last == 0x2E || last == 0x2C { return false }
+            if u.count >= 3, u[u.count - 3] == 0xE5, u[u.count - 2] == 0x85, last == 0x83 { return false }
+            return memchr(u.baseAddress!, 0x20, u.count) == nil
+        } ?? false
     }
 }
 

@@ -28,13 +28,13 @@ public enum Extractor {
             return lines[from...].firstIndex(where: test)
         }
         let end = lines.count
-        let activeStart = starts["二"] ?? firstLine { $0.cells.joined().has("第二十条") }
+        let activeStart = starts["二"] ?? firstLine { $0.joined.has("第二十条") }
         let applyStart = starts["三"] ?? firstLine { l in
-            let t = l.cells.joined().withoutSpaces
+            let t = l.joined.withoutSpaces
             return t.has("勾稽关系") || t.has("本年新收")
         }
         let reviewStart = starts["四"] ?? firstLine(from: applyStart ?? activeStart ?? 0) { l in
-            let t = l.cells.joined().withoutSpaces
+            let t = l.joined.withoutSpaces
             return t.has("结果维持") || (t.has("行政复议") && l.cells.count > 1)
         }
         let tail = [starts["五"], starts["六"]].compactMap { $0 }
@@ -74,7 +74,7 @@ public enum Extractor {
         for section in ["一", "五"] {
             guard let start = starts[section] else { continue }
             let stop = starts.values.filter { $0 > start }.min() ?? lines.count
-            let text = ((start + 1)..<stop).filter { !inTables.contains($0) }.map { lines[$0].cells.joined() }.joined()
+            let text = ((start + 1)..<stop).filter { !inTables.contains($0) }.map { lines[$0].joined }.joined()
             if let sketch = Fingerprint.sketch(text) { report.fingerprints[section] = sketch }
         }
 

@@ -132,11 +132,11 @@ enum Metadata {
     /// (or `<year>年<agency>政府信息公开…`).
     static func title(_ lines: [Line]) -> (agency: String?, year: Int?, line: Int?) {
         for (i, line) in lines.prefix(60).enumerated() {
-            var text = line.cells.joined().withoutSpaces
+            var text = line.joined.withoutSpaces
             guard text.count <= 80, text.has("政府信息公开") || text.has("年度报告") else { continue }
             // A title broken over two lines: `…政府信息公开工作` / `年度报告`.
             if !text.has("报告"), i + 1 < lines.count {
-                let next = lines[i + 1].cells.joined().withoutSpaces
+                let next = lines[i + 1].joined.withoutSpaces
                 if next.count <= 12 && next.has("报告") { text += next }
             }
             for prefix in ["标题:", "名称:", "标题", "名称"] where text.hasPrefix(prefix) {
@@ -146,7 +146,7 @@ enum Metadata {
             let ns = text as NSString
             guard let m = titleRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { continue }
             let before = cleanAgency(ns.substring(with: m.range(at: 1)))
-            let year = Int(ns.substring(with: m.range(at: 2)))
+            let year = int(ns, m.range(at: 2))
             let after = cleanAgency(ns.substring(with: m.range(at: 3)))
             // The title has words before the year, or the agency between year and 政府信息公开.
             let agency = !before.isEmpty ? before : (after.isEmpty ? nil : after)
@@ -168,7 +168,7 @@ enum Metadata {
     /// The issuing office alone on the first line (`海东市工业和信息化局` or `…局文件`).
     static func issuer(_ lines: [Line]) -> String? {
         guard let first = lines.first else { return nil }
-        var text = first.cells.joined().withoutSpaces
+        var text = first.joined.withoutSpaces
         if text.hasSuffix("文件") { text = String(text.dropLast(2)) }
         guard text.count >= 3, text.count <= 30, !text.has("报告"), !text.has(":"),
               text.unicodeScalars.allSatisfy({ TextClass.isHan($0.value) || $0 == "(" || $0 == ")" }) else { return nil }
@@ -196,6 +196,21 @@ enum Metadata {
         return padded(y, 4) + "-" + padded(m, 2) + "-" + padded(d, 2)
     }
 
+    /// `Int(ns.substring(with: range))` without making the substring (a few thousand
+    /// instructions each): the ASCII digits of the range, nil for anything else or none.
+    static func int(_ ns: NSString, _ range: NSRange) -> Int? {
+        guard range.location != NSNotFound, range.length > 0, range.length <= 18 else {
+            return range.location == NSNotFound || range.length == 0 ? nil : Int(ns.substring(with: range))
+        }
+        var value = 0
+        for k in range.location..<(range.location + range.length) {
+            let c = ns.character(at: k)
+            guard c >= 0x30 && c <= 0x39 else { return Int(ns.substring(with: range)) }
+            value = value * 10 + Int(c - 0x30)
+        }
+        return value
+    }
+
     static let periodRegex = try! NSRegularExpression(
         pattern: "统计[^。]{0,16}?((?:19|20)\\d{2})年(\\d{1,2})月(\\d{1,2})日(?:起)?(?:至|到|—|-|~|－)(?:((?:19|20)\\d{2})年)?(\\d{1,2})月(\\d{1,2})日")
 
@@ -204,7 +219,7 @@ enum Metadata {
         // A line that says 统计, joined with the next two: converters break the sentence.
         let head = Array(lines.prefix(200))
         for (i, line) in head.enumerated() where line.cells.contains(where: { $0.has("统计") }) {
-            let text = head[i..<min(head.count, i + 3)].map { $0.cells.joined().withoutSpaces }.joined()
+            let text = head[i..<min(head.count, i + 3)].map { $0.joined.withoutSpaces }.joined()
             if let found = period(in: text, line: line.number) { return found }
         }
         return nil
@@ -213,10 +228,7 @@ enum Metadata {
     static func period(in text: String, line: Int) -> (start: String, end: String, line: Int)? {
         let ns = text as NSString
         guard let m = periodRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
-        func int(_ i: Int) -> Int? {
-            let r = m.range(at: i)
-            return r.location == NSNotFound ? nil : Int(ns.substring(with: r))
-        }
+        func int(_ i: Int) -> Int? { Metadata.int(ns, m.range(at: i)) }
         guard let y1 = int(1), let m1 = int(2), let d1 = int(3), let m2 = int(5), let d2 = int(6) else { return nil }
         let y2 = int(4) ?? y1
         guard let start = isoDate(y1, m1, d1), let end = isoDate(y2, m2, d2) else { return nil }
@@ -229,11 +241,11 @@ enum Metadata {
     static func published(_ lines: [Line], after start: Int) -> (date: String, line: Int)? {
         let tail = lines[max(start, lines.count - 12)...]
         for line in tail.reversed() {
-            let text = chineseDigits(line.cells.joined().withoutSpaces)
+            let text = chineseDigits(line.joined.withoutSpaces)
             let ns = text as NSString
             guard let m = dateLineRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { continue }
-            if let y = Int(ns.substring(with: m.range(at: 1))), let mo = Int(ns.substring(with: m.range(at: 2))),
-               let d = Int(ns.substring(with: m.range(at: 3))), let iso = isoDate(y, mo, d) {
+            if let y = int(ns, m.range(at: 1)), let mo = int(ns, m.range(at: 2)),
+               let d = int(ns, m.range(at: 3)), let iso = isoDate(y, mo, d) {
                 return (iso, line.number)
             }
         }

@@ -83,7 +83,7 @@ enum Narrative {
         var out: [Finding] = []
         var reported = Set<String>()
         for line in prose {
-            let text = line.cells.joined()
+            let text = line.joined
             guard text.has("件"), hasCount(text) else { continue }
             let ns = text as NSString
             for claim in claims {
@@ -91,7 +91,7 @@ enum Narrative {
                 if claim.what != "行政复议" && applyFormat == nil { continue }
                 guard text.has(claim.word) else { continue }
                 for m in claim.pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
-                    guard let stated = Int(ns.substring(with: m.range(at: 1))) else { continue }
+                    guard let stated = Metadata.int(ns, m.range(at: 1)) else { continue }
                     let cells = claim.cells(applyFormat ?? "2021")
                     var table = Quantity.zero
                     var exact = true

@@ -15,7 +15,7 @@ enum ReviewTable {
         /// Whether some numbers came run together (digits may hide cell boundaries).
         var runTogether = false
         for line in lines {
-            let joined = line.cells.joined().withoutSpaces
+            let joined = line.joined.withoutSpaces
             if headerWords.contains(where: { joined.has($0) }) {
                 // A header only when it is a table line, not prose about reviews.
                 guard line.cells.count > 1 || joined.count <= 12 || line.cells.count == 1 && !joined.has("。") else { continue }

@@ -125,6 +125,51 @@ public struct Line: Equatable, Sendable {
 
     /// The cells joined by tabs, the way provenance quotes a line.
     public var text: String { cells.joined(separator: "\t") }
+
+    /// Whether the cells run together hold one of `needles` (`joined.has`), searched in
+    /// their bytes copied to the stack: no string is made.
+    public func joinedHas(anyOf needles: [String]) -> Bool {
+        if cells.count == 1 { return needles.contains { cells[0].has($0) } }
+        var total = 0
+        for cell in cells { total += cell.utf8.count }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { buffer in
+            var at = 0
+            for var cell in cells {
+                cell.withUTF8 { u in
+                    if let base = u.baseAddress, u.count > 0 {
+                        UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: u.count)
+                    }
+                    at += u.count
+                }
+            }
+            let joined = UnsafeBufferPointer(rebasing: buffer[0..<at])
+            return needles.contains { needle in
+                var n = needle
+                return n.withUTF8 { String.bytes(joined, contain: $0) }
+            }
+        }
+    }
+
+    /// The cells run together (`cells.joined()`), their bytes copied once into a string
+    /// made at its size: the standard library's `joined` cost thousands of instructions a line.
+    public var joined: String {
+        if cells.count == 1 { return cells[0] }
+        var total = 0
+        for cell in cells { total += cell.utf8.count }
+        if total == 0 { return "" }
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            var at = 0
+            for var cell in cells {
+                cell.withUTF8 { u in
+                    if let base = u.baseAddress, u.count > 0 {
+                        UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: u.count)
+                    }
+                    at += u.count
+                }
+            }
+            return at
+        }
+    }
 }
 
 /// A document in canonical form: lines of cells, markup and page furniture gone.
@@ -296,13 +341,29 @@ extension NormalizedDocument {
             p.skipWhitespace()
             guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "{") else { throw Unexpected() }
             var number: Int??, cells: [String]?
-            try p.forEachMember { p, key in
-                switch key {
-                case "n":
+            // The members read by their keys' bytes (`n`, `cells`), not as strings: a key that
+            // is neither, or holds an escape, is left to the general reader.
+            p.index += 1
+            while true {
+                p.skipWhitespace()
+                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
+                let keyStart = p.index + 1
+                var keyEnd = keyStart
+                while keyEnd < p.bytes.count, p.bytes[keyEnd] != UInt8(ascii: "\""), p.bytes[keyEnd] != UInt8(ascii: "\\") { keyEnd += 1 }
+                guard keyEnd < p.bytes.count, p.bytes[keyEnd] == UInt8(ascii: "\"") else { throw Unexpected() }
+                let isN = keyEnd - keyStart == 1 && p.bytes[keyStart] == UInt8(ascii: "n")
+                let isCells = keyEnd - keyStart == 5 && p.bytes[keyStart] == UInt8(ascii: "c") && p.bytes[keyStart + 1] == UInt8(ascii: "e")
+                    && p.bytes[keyStart + 2] == UInt8(ascii: "l") && p.bytes[keyStart + 3] == UInt8(ascii: "l") && p.bytes[keyStart + 4] == UInt8(ascii: "s")
+                p.index = keyEnd + 1
+                p.skipWhitespace()
+                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: ":") else { throw Unexpected() }
+                p.index += 1
+                p.skipWhitespace()
+                if isN {
                     guard number == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "-") || (0x30...0x39).contains(p.bytes[p.index])
                     else { throw Unexpected() }
                     number = .some(Int(try p.parseNumber()))
-                case "cells":
+                } else if isCells {
                     guard cells == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
                     p.index += 1
                     var out: [String] = []
@@ -322,9 +383,14 @@ extension NormalizedDocument {
                         }
                     }
                     cells = out
-                default:
+                } else {
                     throw Unexpected()
                 }
+                p.skipWhitespace()
+                guard p.index < p.bytes.count else { throw Unexpected() }
+                if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+                if p.bytes[p.index] == UInt8(ascii: "}") { p.index += 1; break }
+                throw Unexpected()
             }
             // Both members, as normalize writes them (anything else: the general reader).
             guard let number, let cells else { throw Unexpected() }

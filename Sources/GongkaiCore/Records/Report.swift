@@ -298,16 +298,15 @@ public struct Report: Equatable, Sendable {
         let period: JSON = periodStart.map { start in
             .object(["start": .string(start), "end": periodEnd.map(JSON.string) ?? .null])
         } ?? .null
-        // Nil marks the two written from slots; put in key byte order as `JSON.sortedObject` does.
+        // Nil marks those written here (the slots, the sketches); put in key byte order as `JSON.sortedObject` does.
         var members: [(String, JSON?)] = []
         members.reserveCapacity(17)
-        let fingerprintsJSON: JSON = .object(fingerprints.mapValues { .array($0.map { .number(String($0)) }) })
         let formatJSON: JSON = .object(["active": activeFormat.map(JSON.string) ?? .null, "apply": applyFormat.map(JSON.string) ?? .null])
         members += [
             ("agency", agency.map(JSON.string) ?? .null),
             ("alternatives", .array(alternatives.map(\.json))),
             ("bytes", .int(bytes)),
-            ("fingerprints", fingerprintsJSON),
+            ("fingerprints", nil),
             ("findings", .array(findings.map(\.json))),
             ("format", formatJSON),
             ("path", .string(path)),
@@ -330,8 +329,25 @@ public struct Report: Equatable, Sendable {
             out.append(UInt8(ascii: ":"))
             if let value { value.write(to: &out); continue }
             out.append(UInt8(ascii: "{"))
+            if key == "fingerprints" {
+                // Sections in key byte order, each sketch's numbers written as their digits.
+                for (n, (section, sketch)) in fingerprints.sorted(by: { JSON.utf8Less($0.key, $1.key) }).enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    JSON.writeString(section, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    out.append(UInt8(ascii: "["))
+                    for (k, h) in sketch.enumerated() {
+                        if k > 0 { out.append(UInt8(ascii: ",")) }
+                        Report.write(Int64(h), to: &out)
+                    }
+                    out.append(UInt8(ascii: "]"))
+                }
+                out.append(UInt8(ascii: "}"))
+                continue
+            }
             var first = true
             let isValues = key == "values"
+            let lineKey = Report.lineKey, textKey = Report.textKey
             for (i, prefix) in Report.slotPrefixes {
                 if isValues {
                     guard let v = values[index: i] else { continue }
@@ -342,9 +358,9 @@ public struct Report: Equatable, Sendable {
                     guard let p = provenance[index: i] else { continue }
                     if !first { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: prefix)
-                    out.append(contentsOf: Report.lineKey)
+                    out.append(contentsOf: lineKey)
                     Report.write(Int64(p.line), to: &out)
-                    out.append(contentsOf: Report.textKey)
+                    out.append(contentsOf: textKey)
                     JSON.writeString(p.text, to: &out)
                     out.append(UInt8(ascii: "}"))
                 }

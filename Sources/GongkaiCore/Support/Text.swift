@@ -185,23 +185,23 @@ extension String {
     /// no grapheme breaking: labels and phrases are plain text).
     public func has(_ needle: String) -> Bool {
         var hay = self, pin = needle
-        return hay.withUTF8 { h in
-            pin.withUTF8 { n in
-                if n.isEmpty { return true }
-                if n.count > h.count { return false }
-                // memchr for the first byte, memcmp for the rest.
-                let first = Int32(n[0])
-                var p = h.baseAddress!
-                let end = h.baseAddress! + (h.count - n.count + 1)
-                while p < end {
-                    guard let hit = memchr(p, first, end - p) else { return false }
-                    let q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(q, n.baseAddress!, n.count) == 0 { return true }
-                    p = q + 1
-                }
-                return false
-            }
+        return hay.withUTF8 { h in pin.withUTF8 { n in String.bytes(h, contain: n) } }
+    }
+
+    /// Whether `n` occurs in `h`: memchr for the first byte, memcmp for the rest.
+    static func bytes(_ h: UnsafeBufferPointer<UInt8>, contain n: UnsafeBufferPointer<UInt8>) -> Bool {
+        if n.isEmpty { return true }
+        if n.count > h.count { return false }
+        let first = Int32(n[0])
+        var p = h.baseAddress!
+        let end = h.baseAddress! + (h.count - n.count + 1)
+        while p < end {
+            guard let hit = memchr(p, first, end - p) else { return false }
+            let q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(q, n.baseAddress!, n.count) == 0 { return true }
+            p = q + 1
         }
+        return false
     }
 }
 
