@@ -77,6 +77,18 @@ import Testing
 }
 
 @Suite struct LabelTests {
+    /// Labels of simple text are compared as scalars: the same similarity as characters give.
+    @Test func similarityOfScalarsIsThatOfCharacters() {
+        let alphabet = Array("本年新收政府信息公开申请数量予以公开行政许可规章(一)1.")
+        var rng = SplitMix64(seed: 21)
+        for _ in 0..<2000 {
+            let a = String((0..<Int(1 + rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            let b = String((0..<Int(1 + rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            #expect(Labels.similarity(a.unicodeScalars.map(\.value), b.unicodeScalars.map(\.value)) == Labels.similarity(Array(a), Array(b)))
+        }
+        #expect(Labels.similarity(Array("行政许可"), Array("行政许")) == 2.0 * 3 / 7)
+    }
+
     @Test func numberingAndPunctuationDoNotMatter() {
         #expect(Labels.key("(三) 不予 公开") == "不予公开")
         #expect(Labels.key("1、属于国家秘密") == "属于国家秘密")

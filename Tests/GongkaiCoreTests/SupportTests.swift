@@ -105,6 +105,33 @@ import Testing
         }
     }
 
+    /// `has` (a byte of the needle found by memchr, then memcmp) and a line's `joinedHas`
+    /// find a needle exactly where a byte-by-byte search of the joined bytes does.
+    @Test func byteSearchFindsWhatANaiveSearchFinds() {
+        let alphabet = ["申", "请", "人", "情", "况", "报", "告", "a", "1", " ", "é", "👍", "\u{E000}", "申请", "人情况"]
+        func naive(_ h: [UInt8], _ n: [UInt8]) -> Bool {
+            if n.isEmpty { return true }
+            if n.count > h.count { return false }
+            return (0...(h.count - n.count)).contains { i in Array(h[i..<(i + n.count)]) == n }
+        }
+        var rng = SplitMix64(seed: 17)
+        func text(_ most: Int) -> String { (0..<Int(rng.next() % UInt64(most))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined() }
+        var found = 0
+        for _ in 0..<5000 {
+            let cells = (0..<Int(1 + rng.next() % 4)).map { _ in text(6) }
+            let needles = (0..<Int(1 + rng.next() % 3)).map { _ in text(4) }
+            let joined = cells.joined()
+            for n in needles {
+                let want = naive(Array(joined.utf8), Array(n.utf8))
+                #expect(joined.has(n) == want, "\(joined) \(n)")
+                if want { found += 1 }
+            }
+            #expect(Line(number: 1, cells: cells).joinedHas(anyOf: needles) == needles.contains { naive(Array(joined.utf8), Array($0.utf8)) })
+            #expect(Line(number: 1, cells: cells).joined == joined)
+        }
+        #expect(found > 1000)
+    }
+
     @Test func byteLevelSplitAndSuffixAgreeWithTheStandardLibrary() {
         let alphabet: [String] = [" ", " ", "元", "万", "1", "2", ".", "行政", "、", "（", "Ａ", "é", "e\u{301}", "\u{301}", "\r\n", "\r", "\u{F900}", "\u{8C48}",
                                   "\u{200D}", "👍🏽", "\u{302A}", "한", "\u{AD}", "—", "\u{2028}"]

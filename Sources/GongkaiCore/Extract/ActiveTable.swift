@@ -113,6 +113,8 @@ enum ActiveTable {
         return (nil, "的数字连写，无法确定各列", [])
     }
 
+    static let article20 = ["第二十条"]
+
     static func extract(_ lines: ArraySlice<Line>, yearGuess: Int?) -> TableResult {
         var result = TableResult()
         var header: [Column]?
@@ -133,7 +135,7 @@ enum ActiveTable {
                 if let f = headerFormat { seenFormats[f, default: 0] += 1 }
                 continue
             }
-            if cells.joined().has("第二十条") { header = nil; continue }
+            if line.joinedHas(anyOf: ActiveTable.article20) { header = nil; continue }
             guard let first = cells.firstIndex(where: { !$0.withoutSpaces.isEmpty }) else { continue }
             let (label, trailing) = CellValue.splitLabel(cells[first])
             guard let m = rowMatcher.match(label) else { continue }

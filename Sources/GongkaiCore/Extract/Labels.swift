@@ -77,7 +77,7 @@ public enum Labels {
     }
 
     /// Similarity 0…1: twice the longest common subsequence over both lengths.
-    public static func similarity(_ a: [Character], _ b: [Character]) -> Double {
+    public static func similarity<E: Equatable>(_ a: [E], _ b: [E]) -> Double {
         if a.isEmpty || b.isEmpty { return 0 }
         var prev = [Int](repeating: 0, count: b.count + 1)
         var cur = prev
@@ -140,6 +140,8 @@ public enum Labels {
         struct Candidate: Sendable {
             var key: [Character]
             var keyString: String
+            /// The key's scalars when it is simple text (its characters are its scalars).
+            var keyScalars: [UInt32]?
             var payload: Payload
         }
         var candidates: [Candidate] = []
@@ -153,7 +155,8 @@ public enum Labels {
         public init(_ entries: [(label: String, payload: Payload)]) {
             for e in entries {
                 let k = Labels.key(e.label)
-                candidates.append(Candidate(key: Array(k), keyString: k, payload: e.payload))
+                candidates.append(Candidate(key: Array(k), keyString: k, keyScalars: k.isSimpleText ? k.unicodeScalars.map(\.value) : nil,
+                                            payload: e.payload))
             }
         }
 
@@ -175,13 +178,20 @@ public enum Labels {
             let chars = Array(k)
             // A fragment this short is no evidence of a label.
             guard chars.count >= minimumPrefix else { return nil }
+            // Simple text is compared scalar by scalar (the same characters, far cheaper to compare).
+            let scalars = k.isSimpleText ? k.unicodeScalars.map(\.value) : nil
             var best: (score: Double, index: Int)?
             var tie = false
             for (i, c) in candidates.enumerated() {
                 // Similarity cannot reach the threshold when the lengths differ too much.
                 let ratio = Double(min(chars.count, c.key.count)) * 2 / Double(chars.count + c.key.count)
                 if ratio < threshold { continue }
-                let s = Labels.similarity(chars, c.key)
+                let s: Double
+                if let scalars, let keyScalars = c.keyScalars {
+                    s = Labels.similarity(scalars, keyScalars)
+                } else {
+                    s = Labels.similarity(chars, c.key)
+                }
                 if let b = best {
                     if s > b.score + 1e-9 { best = (s, i); tie = false } else if abs(s - b.score) < 1e-9 { tie = true }
                 } else {

@@ -188,17 +188,24 @@ extension String {
         return hay.withUTF8 { h in pin.withUTF8 { n in String.bytes(h, contain: n) } }
     }
 
-    /// Whether `n` occurs in `h`: memchr for the first byte, memcmp for the rest.
+    /// Whether `n` occurs in `h`: memchr for one byte of it, memcmp for the whole. The byte
+    /// looked for is the first, or the third when the needle starts with a character of three
+    /// bytes: in Chinese text a lead byte (E4…E9) starts every sixth character or so, a
+    /// given continuation byte far fewer.
     static func bytes(_ h: UnsafeBufferPointer<UInt8>, contain n: UnsafeBufferPointer<UInt8>) -> Bool {
         if n.isEmpty { return true }
         if n.count > h.count { return false }
-        let first = Int32(n[0])
-        var p = h.baseAddress!
-        let end = h.baseAddress! + (h.count - n.count + 1)
+        let anchor = n.count >= 3 && n[0] >= 0xE0 && n[0] < 0xF0 ? 2 : 0
+        let byte = Int32(n[anchor])
+        let base = h.baseAddress!
+        // Candidate starts run from `base` to `last`; the anchor byte sits `anchor` after each.
+        let last = base + (h.count - n.count)
+        var p = base + anchor
+        let end = last + anchor + 1
         while p < end {
-            guard let hit = memchr(p, first, end - p) else { return false }
+            guard let hit = memchr(p, byte, end - p) else { return false }
             let q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
-            if memcmp(q, n.baseAddress!, n.count) == 0 { return true }
+            if memcmp(q - anchor, n.baseAddress!, n.count) == 0 { return true }
             p = q + 1
         }
         return false
