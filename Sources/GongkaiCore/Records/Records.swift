@@ -130,19 +130,8 @@ public struct Line: Equatable, Sendable {
     /// their bytes copied to the stack: no string is made.
     public func joinedHas(anyOf needles: [String]) -> Bool {
         if cells.count == 1 { return needles.contains { cells[0].has($0) } }
-        var total = 0
-        for cell in cells { total += cell.utf8.count }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { buffer in
-            var at = 0
-            for var cell in cells {
-                cell.withUTF8 { u in
-                    if let base = u.baseAddress, u.count > 0 {
-                        UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: u.count)
-                    }
-                    at += u.count
-                }
-            }
-            let joined = UnsafeBufferPointer(rebasing: buffer[0..<at])
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(joinedCount, 1)) { buffer in
+            let joined = UnsafeBufferPointer(rebasing: buffer[0..<copyCells(to: buffer)])
             return needles.contains { needle in
                 var n = needle
                 return n.withUTF8 { String.bytes(joined, contain: $0) }
@@ -154,21 +143,25 @@ public struct Line: Equatable, Sendable {
     /// made at its size: the standard library's `joined` cost thousands of instructions a line.
     public var joined: String {
         if cells.count == 1 { return cells[0] }
-        var total = 0
-        for cell in cells { total += cell.utf8.count }
-        if total == 0 { return "" }
-        return String(unsafeUninitializedCapacity: total) { buffer in
-            var at = 0
-            for var cell in cells {
-                cell.withUTF8 { u in
-                    if let base = u.baseAddress, u.count > 0 {
-                        UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: u.count)
-                    }
-                    at += u.count
+        let total = joinedCount
+        return total == 0 ? "" : String(unsafeUninitializedCapacity: total, initializingUTF8With: copyCells)
+    }
+
+    /// The number of bytes of the cells run together.
+    var joinedCount: Int { cells.reduce(0) { $0 + $1.utf8.count } }
+
+    /// Copies the cells' bytes one after another to `buffer` (room for `joinedCount`); how many.
+    func copyCells(to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var at = 0
+        for var cell in cells {
+            cell.withUTF8 { u in
+                if let base = u.baseAddress, u.count > 0 {
+                    UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: u.count)
                 }
+                at += u.count
             }
-            return at
         }
+        return at
     }
 }
 
