@@ -43,6 +43,18 @@ import Testing
         #expect(Set(samples.map(\.agency)).count == 2)
     }
 
+    /// Integers are written with the digits `String(v)` gives, at the edges and in between.
+    @Test func integerDigitsAreStringsDigits() {
+        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, -1, -9, -10, -100, Int64.max, Int64.min, Int64.min + 1, 1_000_000_007]
+        var rng = SplitMix64(seed: 4)
+        for _ in 0..<3000 { values.append(Int64(bitPattern: rng.next()) >> Int64(rng.next() % 63)) }
+        for v in values {
+            var out: [UInt8] = [7]
+            Report.write(v, to: &out)
+            #expect(out == [7] + Array(String(v).utf8), "\(v)")
+        }
+    }
+
     /// Extract writes each report straight to bytes (`Report.write`): the same bytes as
     /// serializing its `json`, for generated reports of every style, the seed reports,
     /// and reports with the rarer members filled in by hand.

@@ -347,8 +347,8 @@ public struct Report: Equatable, Sendable {
             }
             var first = true
             let isValues = key == "values"
-            let lineKey = Report.lineKey, textKey = Report.textKey
-            for (i, prefix) in Report.slotPrefixes {
+            let textKey = Report.textKey
+            for (i, prefix, provenancePrefix) in Report.slotPrefixes {
                 if isValues {
                     guard let v = values[index: i] else { continue }
                     if !first { out.append(UInt8(ascii: ",")) }
@@ -357,8 +357,7 @@ public struct Report: Equatable, Sendable {
                 } else {
                     guard let p = provenance[index: i] else { continue }
                     if !first { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: prefix)
-                    out.append(contentsOf: lineKey)
+                    out.append(contentsOf: provenancePrefix)
                     Report.write(Int64(p.line), to: &out)
                     out.append(contentsOf: textKey)
                     JSON.writeString(p.text, to: &out)
@@ -371,29 +370,37 @@ public struct Report: Equatable, Sendable {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// Each catalog slot in id byte order, with its `"id":` bytes.
-    static let slotPrefixes: [(index: Int, prefix: [UInt8])] = Catalog.sortedMetricSlots.map { id, i in
+    /// Each catalog slot in id byte order, with its `"id":` bytes, and those followed by the
+    /// start of its provenance object (`"id":{"line":`, one append instead of two).
+    static let slotPrefixes: [(index: Int, prefix: [UInt8], provenance: [UInt8])] = Catalog.sortedMetricSlots.map { id, i in
         var b: [UInt8] = []
         JSON.writeString(id, to: &b)
         b.append(UInt8(ascii: ":"))
-        return (i, b)
+        return (i, b, b + Array(#"{"line":"#.utf8))
     }
-    static let lineKey = Array(#"{"line":"#.utf8)
     static let textKey = Array(#","text":"#.utf8)
 
     static func write(_ q: Quantity, to out: inout [UInt8]) {
         if q.scale == 0 { write(q.mantissa, to: &out) } else { out.append(utf8: q.description) }
     }
 
-    /// An integer's decimal digits, as `String(v)` writes them.
+    /// An integer's decimal digits, as `String(v)` writes them: a digit alone, or the digits
+    /// made from the right in a buffer on the stack and appended at once.
     static func write(_ v: Int64, to out: inout [UInt8]) {
+        if v >= 0 && v < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(v))
+            return
+        }
         if v < 0 { out.append(UInt8(ascii: "-")) }
-        let m = v.magnitude
-        var div: UInt64 = 1
-        while m / div >= 10 { div *= 10 }
-        while div > 0 {
-            out.append(UInt8(ascii: "0") + UInt8((m / div) % 10))
-            div /= 10
+        var m = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
         }
     }
 
