@@ -17,29 +17,78 @@ public enum Fingerprint {
         }
         guard values.count >= minimumLength else { return nil }
         // The `size` smallest distinct hashes, kept sorted as they come: most hashes
-        // are larger than the largest kept and cost one comparison.
-        var out: [UInt32] = []
-        out.reserveCapacity(size + 1)
-        for i in 0...(values.count - 4) {
-            var h: UInt32 = 2_166_136_261  // FNV-1a
-            for k in i..<(i + 4) {
-                let v = values[k]
-                h = (h ^ (v & 0xFF)) &* 16_777_619
-                h = (h ^ ((v >> 8) & 0xFF)) &* 16_777_619
-                h = (h ^ ((v >> 16) & 0xFF)) &* 16_777_619
-                h = (h ^ (v >> 24)) &* 16_777_619
+        // are larger than the largest kept and cost one comparison. (Which hashes are kept
+        // does not depend on the order they come in.)
+        var kept = BottomK()
+        values.withUnsafeBufferPointer { v in
+            let grams = v.count - 3
+            var i = 0
+            // Four grams at a time: each FNV-1a is a chain of sixteen multiplications, and four
+            // independent chains keep the multiplier busy where one waits on each result.
+            while i + 4 <= grams {
+                var h0: UInt32 = 2_166_136_261, h1 = h0, h2 = h0, h3 = h0
+                for k in 0..<4 {
+                    let a = v[i + k], b = v[i + 1 + k], c = v[i + 2 + k], d = v[i + 3 + k]
+                    h0 = (h0 ^ (a & 0xFF)) &* 16_777_619
+                    h1 = (h1 ^ (b & 0xFF)) &* 16_777_619
+                    h2 = (h2 ^ (c & 0xFF)) &* 16_777_619
+                    h3 = (h3 ^ (d & 0xFF)) &* 16_777_619
+                    h0 = (h0 ^ ((a >> 8) & 0xFF)) &* 16_777_619
+                    h1 = (h1 ^ ((b >> 8) & 0xFF)) &* 16_777_619
+                    h2 = (h2 ^ ((c >> 8) & 0xFF)) &* 16_777_619
+                    h3 = (h3 ^ ((d >> 8) & 0xFF)) &* 16_777_619
+                    h0 = (h0 ^ ((a >> 16) & 0xFF)) &* 16_777_619
+                    h1 = (h1 ^ ((b >> 16) & 0xFF)) &* 16_777_619
+                    h2 = (h2 ^ ((c >> 16) & 0xFF)) &* 16_777_619
+                    h3 = (h3 ^ ((d >> 16) & 0xFF)) &* 16_777_619
+                    h0 = (h0 ^ (a >> 24)) &* 16_777_619
+                    h1 = (h1 ^ (b >> 24)) &* 16_777_619
+                    h2 = (h2 ^ (c >> 24)) &* 16_777_619
+                    h3 = (h3 ^ (d >> 24)) &* 16_777_619
+                }
+                kept.add(h0)
+                kept.add(h1)
+                kept.add(h2)
+                kept.add(h3)
+                i += 4
             }
-            if out.count == size, h >= out[size - 1] { continue }
+            while i < grams {
+                kept.add(hash(v, i))
+                i += 1
+            }
+        }
+        return kept.out
+    }
+
+    /// The `size` smallest distinct numbers added, kept sorted.
+    struct BottomK {
+        var out: [UInt32] = []
+        init() { out.reserveCapacity(Fingerprint.size + 1) }
+
+        @inline(__always) mutating func add(_ h: UInt32) {
+            if out.count == Fingerprint.size, h >= out[Fingerprint.size - 1] { return }
             var lo = 0, hi = out.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if out[mid] < h { lo = mid + 1 } else { hi = mid }
             }
-            if lo < out.count, out[lo] == h { continue }
+            if lo < out.count, out[lo] == h { return }
             out.insert(h, at: lo)
-            if out.count > size { out.removeLast() }
+            if out.count > Fingerprint.size { out.removeLast() }
         }
-        return out
+    }
+
+    /// FNV-1a of the 4-gram at `i`: each scalar's four bytes, low first.
+    static func hash(_ v: UnsafeBufferPointer<UInt32>, _ i: Int) -> UInt32 {
+        var h: UInt32 = 2_166_136_261
+        for k in i..<(i + 4) {
+            let x = v[k]
+            h = (h ^ (x & 0xFF)) &* 16_777_619
+            h = (h ^ ((x >> 8) & 0xFF)) &* 16_777_619
+            h = (h ^ ((x >> 16) & 0xFF)) &* 16_777_619
+            h = (h ^ (x >> 24)) &* 16_777_619
+        }
+        return h
     }
 
     /// Estimated Jaccard similarity of the two texts' 4-gram sets.
