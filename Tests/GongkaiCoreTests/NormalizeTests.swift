@@ -111,6 +111,7 @@ import Testing
     @Test func pageFurnitureIsDropped() {
         for s in ["— 3 —", "-1-", "- 12 -", "第 3 页", "第3页共10页"] { #expect(cells(s) == nil, "\(s)") }
         #expect(cells("3") == ["3"])  // a bare number may be a table value: kept
+        for s in ["第二十条第(一)项", "第 3 项", "第3页之后", "— 3 — 页", "-", "第页"] { #expect(cells(s) != nil, "\(s)") }
     }
 
     @Test func lineNumbersFollowTheDecodedText() {

@@ -105,6 +105,24 @@ import Testing
         }
     }
 
+    /// `trimmed` (nothing to trim told from the end scalars' bytes) removes what trimming
+    /// scalar by scalar removes.
+    @Test func trimmedAsScalarByScalar() {
+        let alphabet = [" ", "\t", "\u{3000}", "\u{A0}", "\u{200B}", "\u{FEFF}", "\u{202F}", "\u{205F}", "\u{0B}", "元", "a", "1", "é", "👍", "\u{2000}",
+                        "\u{301}", "\n", "|", "\u{10FFFF}", "\u{7FF}"]
+        func reference(_ s: String) -> String {
+            var scalars = Array(s.unicodeScalars)[...]
+            while let f = scalars.first, TextClass.isSpace(f.value) { scalars.removeFirst() }
+            while let l = scalars.last, TextClass.isSpace(l.value) { scalars.removeLast() }
+            return String(String.UnicodeScalarView(scalars))
+        }
+        var rng = SplitMix64(seed: 23)
+        for _ in 0..<4000 {
+            let s = (0..<Int(rng.next() % 7)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            #expect(Array(s.trimmed.utf8) == Array(reference(s).utf8), "\(s.unicodeScalars.map(\.value))")
+        }
+    }
+
     /// `has` (a byte of the needle found by memchr, then memcmp) and a line's `joinedHas`
     /// find a needle exactly where a byte-by-byte search of the joined bytes does.
     @Test func byteSearchFindsWhatANaiveSearchFinds() {

@@ -72,7 +72,8 @@ public enum Normalizer {
         if isPageFurniture(trimmedLine) { return nil }
 
         var cells: [String]
-        if trimmedLine.hasPrefix("|") {
+        // (`|` has no other form: a line whose first byte is another starts with no `|`.)
+        if trimmedLine.utf8.first == UInt8(ascii: "|") && trimmedLine.hasPrefix("|") {
             if isTableRule(trimmedLine) { return nil }
             var inner = Substring(trimmedLine.dropFirst())
             if inner.hasSuffix("|") && !inner.hasSuffix("\\|") { inner = inner.dropLast() }
@@ -145,12 +146,14 @@ public enum Normalizer {
         if i == n { return .unchanged }
         var out: [UInt8] = []
         out.reserveCapacity(n)
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<i]))
+        // Runs of stable scalars copied whole, the others replaced one by one.
+        var run = 0
         while i < n {
+            if u[i] < 0x7F { i += 1; continue }
             let (v, len) = scalar(i)
-            if isStable(v) {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<(i + len)]))
-            } else if (0xFF01...0xFF5E).contains(v) {
+            if isStable(v) { i += len; continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<i]))
+            if (0xFF01...0xFF5E).contains(v) {
                 out.append(UInt8(v - 0xFEE0))  // full-width ASCII: the ASCII character
             } else if v == 0x3000 {
                 out.append(0x20)
@@ -158,7 +161,9 @@ public enum Normalizer {
                 return .needsFoundation
             }
             i += len
+            run = i
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<n]))
         return .changed(String(decoding: out, as: UTF8.self))
     }
 
@@ -184,6 +189,8 @@ public enum Normalizer {
 
     /// `# 一、总体情况` → `一、总体情况`; `> quote` → `quote`.
     static func stripHeadingMarks(_ s: String) -> String {
+        // `#` and `>` have no other form: a text whose first byte is neither starts with neither.
+        guard let first = s.utf8.first, first == UInt8(ascii: "#") || first == UInt8(ascii: ">") else { return s }
         var t = Substring(s)
         if t.hasPrefix("#") {
             let rest = t.drop(while: { $0 == "#" })
@@ -308,11 +315,19 @@ public enum Normalizer {
         // Page numbers are short.
         guard s.utf8.count <= 40 else { return false }
         // Only a line that starts with a dash or 第 (spaces aside) can be one.
-        guard let first = s.unicodeScalars.first(where: { !TextClass.isSpace($0.value) && $0.value != 0x0A && $0.value != 0x0D }),
-              Normalizer.furnitureStarts.contains(first.value) else { return false }
+        var first: UInt32?
+        _ = s.allScalars { v in
+            if TextClass.isSpace(v) || v == 0x0A || v == 0x0D { return true }
+            first = v
+            return false
+        }
+        guard let first, Normalizer.isFurnitureStart(first) else { return false }
+        // A line that starts with 第 is furniture only with 页 in it (页 has no other form,
+        // so its bytes tell): most such lines are headings and labels.
+        if first == 0x7B2C && !s.has("页") { return false }
         let t = s.withoutSpaces
         if t.isEmpty { return false }
-        let dashes: Set<Character> = ["-", "—", "–", "－", "―"]
+        let dashes = Normalizer.furnitureDashes
         if let f = t.first, let l = t.last, dashes.contains(f), dashes.contains(l) {
             let inner = t.filter { !dashes.contains($0) }
             if !inner.isEmpty, inner.count <= 4, inner.allSatisfy(\.isASCIIDigit) { return true }
@@ -324,8 +339,15 @@ public enum Normalizer {
         return false
     }
 
+    static let furnitureDashes: Set<Character> = ["-", "—", "–", "－", "―"]
+
     /// The first scalars of page furniture: the dashes of `isPageFurniture` and 第.
-    static let furnitureStarts: Set<UInt32> = [0x2D, 0x2014, 0x2013, 0xFF0D, 0x2015, 0x7B2C]
+    @inline(__always) static func isFurnitureStart(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x2D, 0x2014, 0x2013, 0xFF0D, 0x2015, 0x7B2C: return true
+        default: return false
+        }
+    }
 
     /// Trims a cell, collapses its spaces, and removes the spaces that
     /// typesetting puts between CJK characters and digits (`2021 年` → `2021年`).

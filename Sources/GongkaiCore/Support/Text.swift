@@ -172,11 +172,31 @@ extension String {
 
     /// Trims whitespace (including ideographic spaces) at both ends.
     public var trimmed: String {
+        // Most texts have nothing to trim: told from the first and last scalars' bytes.
+        if let untouched = utf8.withContiguousStorageIfAvailable({ String.trimsNothing($0) }), untouched { return self }
         let scalars = unicodeScalars
         var start = scalars.startIndex, end = scalars.endIndex
         while start < end, TextClass.isSpace(scalars[start].value) { start = scalars.index(after: start) }
         while end > start, TextClass.isSpace(scalars[scalars.index(before: end)].value) { end = scalars.index(before: end) }
         return String(scalars[start..<end])
+    }
+
+    /// Whether valid UTF-8 `u` neither starts nor ends with a scalar `trimmed` removes (an
+    /// empty text trims nothing either).
+    static func trimsNothing(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = u.first, let lastByte = u.last else { return true }
+        func scalar(at i: Int) -> UInt32 {
+            let b = UInt32(u[i])
+            if b < 0x80 { return b }
+            if b < 0xE0 { return (b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F) }
+            if b < 0xF0 { return (b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F) }
+            return (b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F)
+        }
+        if TextClass.isSpace(first < 0x80 ? UInt32(first) : scalar(at: 0)) { return false }
+        if lastByte < 0x80 { return !TextClass.isSpace(UInt32(lastByte)) }
+        var start = u.count - 1
+        while start > 0, u[start] & 0xC0 == 0x80 { start -= 1 }
+        return !TextClass.isSpace(scalar(at: start))
     }
 }
 
