@@ -476,10 +476,18 @@ struct JSONParser {
             if b < 0x20 { throw error("control character in string") }
             index += 1
         }
-        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        var out: [UInt8] = []
+        // Room for the rest of the input (at most 64 KB): a document's text is most of its line.
+        out.reserveCapacity(Swift.min(bytes.count - start, 1 << 16))
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
-            // The bytes up to the next quote, backslash or control character, copied at once.
+            // The bytes up to the next quote, backslash or control character, copied at once
+            // (eight at a time while none of them is one).
             let run = index
+            if let base = bytes.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while index + 8 <= bytes.count, !JSONParser.hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
+            }
             while index < bytes.count {
                 let c = bytes[index]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
