@@ -69,8 +69,13 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     typealias Item = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
     /// A batch's records read on both cores (while the batch before is added, in order).
+    /// A damaged line becomes an error record in its place (it reaches the inventory);
+    /// only a record of another stage's kind stops the stage.
     func read(_ batch: [Item]) -> [Result<Read, NDJSONError>] {
         Parallel.map(batch) { item -> Result<Read, NDJSONError> in
+            // Every record's key (the cache's, and what the tables' per-agency records are keyed by):
+            // from extract's key when the index gives one, else from the record's bytes.
+            // The record's bytes: at hand when read from stdin, read when first needed when its index gives where.
             var held = item.raw
             func bytes() -> [UInt8]? {
                 if held == nil, let line = item.indexed { held = input?.read(line) }

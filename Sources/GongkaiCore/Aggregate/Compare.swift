@@ -91,6 +91,7 @@ enum Compare {
             if ka.year != kb.year { return ka.year < kb.year }
             return JSON.utf8Less(names[ka.name], names[kb.name])
         }
+        // Entries made on both cores: indicators are worked out per report.
         return Parallel.map(sortedGroups) { g -> Entry in
             let candidates = groups[g].members
             let r = candidates.count == 1 ? reports[candidates[0]] : reports[candidates.min { a, b in
