@@ -532,3 +532,34 @@ import Testing
         }
     }
 }
+
+/// The year-over-year table writes its rows' bytes straight (`RowSource.bytes`): the very
+/// bytes of its cells serialized, row by row and record by record.
+@Suite struct YearOverYearBytesTests {
+    @Test func rowBytesAreTheirCellsSerialized() throws {
+        var generator = Generator(seed: 31)
+        var reports = CompareTests.corpus
+        reports += generator.corpus(count: 120).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        var agg = Aggregator()
+        for r in reports { try agg.add(r.json.objectValue!) }
+        var rowsChecked = 0, recordsChecked = 0
+        try agg.emitTables { t in
+            guard t.name == "yoy", let source = t.rowSource, let bytes = source.bytes else { return }
+            for i in 0..<source.count {
+                var direct: [UInt8] = [], viaJSON: [UInt8] = []
+                bytes(i, &direct)
+                JSON.array(source(i)).write(to: &viaJSON)
+                #expect(direct == viaJSON, "row \(i)")
+                rowsChecked += 1
+            }
+            let units = try #require(t.keyedUnits(chunk: 7))  // small records: several to an agency
+            for (n, u) in units.enumerated() {
+                var viaJSON: [UInt8] = []
+                t.record(u.rows.map(t.row(at:)), first: n == 0, continued: n < units.count - 1).write(to: &viaJSON)
+                #expect(t.recordBytes(u.rows, first: n == 0, continued: n < units.count - 1) == viaJSON, "record \(n)")
+                recordsChecked += 1
+            }
+        }
+        #expect(rowsChecked > 1000 && recordsChecked > 100)
+    }
+}

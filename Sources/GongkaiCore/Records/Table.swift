@@ -179,14 +179,19 @@ public struct Table: Equatable, Sendable {
         private let lock = NSLock()
         private var make: (() -> RowSource)?
         private var made: Made?
-        public init(count: Int, row: @escaping (Int) -> [JSON]) {
+        /// Appends row `i` serialized, the very bytes `JSON.array(row(i)).write` appends,
+        /// without making its cells (given by a source whose rows are many and alike).
+        let bytes: ((Int, inout [UInt8]) -> Void)?
+        public init(count: Int, row: @escaping (Int) -> [JSON], bytes: ((Int, inout [UInt8]) -> Void)? = nil) {
             eager = (count, row)
+            self.bytes = bytes
         }
         /// A source worked out (by `make`, once, on whichever thread asks first) only when its
         /// count or a row is asked for: a table copied whole from the previous output never asks.
         public init(lazy make: @escaping () -> RowSource) {
             eager = nil
             self.make = make
+            bytes = nil
         }
         private var resolved: Made {
             if let eager { return eager }
@@ -353,9 +358,7 @@ public struct Table: Equatable, Sendable {
             }
             let made = Parallel.map(batch) { b -> [UInt8] in
                 if b.copy != nil { return [] }
-                var bytes: [UInt8] = []
-                record(units[b.index].rows.map(row(at:)), first: b.index == 0, continued: b.index < units.count - 1).write(to: &bytes)
-                return bytes
+                return recordBytes(units[b.index].rows, first: b.index == 0, continued: b.index < units.count - 1)
             }
             for (b, line) in zip(batch, made) {
                 if let copy = b.copy, let previous = reuse?.previous {
@@ -411,6 +414,34 @@ public struct Table: Equatable, Sendable {
             }
             start = end
         } while start < count
+    }
+
+    /// The stream record holding the rows `range`, serialized: the bytes of
+    /// `record(range.map(row(at:)), …).write`. When the row source writes its rows' bytes
+    /// itself, the record is written without them and they go where its `"rows":[]` is.
+    func recordBytes(_ range: Range<Int>, first: Bool, continued: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        guard rows.isEmpty, let write = rowSource?.bytes else {
+            record(range.map(row(at:)), first: first, continued: continued).write(to: &out)
+            return out
+        }
+        var shell: [UInt8] = []
+        record([], first: first, continued: continued).write(to: &shell)
+        // The top-level key: no other object of a table record has one named rows, and a
+        // quote inside a string is escaped, so these bytes are found nowhere else.
+        let empty = Array(#""rows":[]"#.utf8)
+        guard let at = shell.indices.dropLast(empty.count - 1).first(where: { shell[$0..<($0 + empty.count)].elementsEqual(empty) }) else {
+            record(range.map(row(at:)), first: first, continued: continued).write(to: &out)
+            return out
+        }
+        out.reserveCapacity(shell.count + range.count * 160)
+        out.append(contentsOf: shell[..<(at + empty.count - 1)])  // through `"rows":[`
+        for i in range {
+            if i > range.lowerBound { out.append(UInt8(ascii: ",")) }
+            write(i, &out)
+        }
+        out.append(contentsOf: shell[(at + empty.count - 1)...])  // `]` and the rest
+        return out
     }
 
     /// The stream record holding `rows`: the first (everything) or a continuation.
