@@ -533,18 +533,18 @@ import Testing
     }
 }
 
-/// The year-over-year table writes its rows' bytes straight (`RowSource.bytes`): the very
-/// bytes of its cells serialized, row by row and record by record.
-@Suite struct YearOverYearBytesTests {
+/// The year-over-year table and the table of every report write their rows' bytes straight
+/// (`RowSource.bytes`): the very bytes of their cells serialized, row by row and record by record.
+@Suite struct RowBytesTests {
     @Test func rowBytesAreTheirCellsSerialized() throws {
         var generator = Generator(seed: 31)
         var reports = CompareTests.corpus
         reports += generator.corpus(count: 120).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
         var agg = Aggregator()
         for r in reports { try agg.add(r.json.objectValue!) }
-        var rowsChecked = 0, recordsChecked = 0
+        var rowsChecked = 0, recordsChecked = 0, tables = 0
         try agg.emitTables { t in
-            guard t.name == "yoy", let source = t.rowSource, let bytes = source.bytes else { return }
+            guard t.name == "yoy" || t.name == "reports", let source = t.rowSource, let bytes = source.bytes else { return }
             for i in 0..<source.count {
                 var direct: [UInt8] = [], viaJSON: [UInt8] = []
                 bytes(i, &direct)
@@ -559,7 +559,8 @@ import Testing
                 #expect(t.recordBytes(u.rows, first: n == 0, continued: n < units.count - 1) == viaJSON, "record \(n)")
                 recordsChecked += 1
             }
+            tables += 1
         }
-        #expect(rowsChecked > 1000 && recordsChecked > 100)
+        #expect(tables == 2 && rowsChecked > 1000 && recordsChecked > 100)
     }
 }

@@ -413,18 +413,36 @@ public struct Aggregator {
         ]
         for m in Catalog.metrics { columns.append(Compare.metricColumn(m.id)) }
         // Rows made when written: a table of every report is never held whole.
-        let source = Table.RowSource(count: reports.count) { i in
-            let r = reports[i]
-            var row: [JSON] = [
+        func leading(_ r: Report) -> [JSON] {
+            [
                 Aggregator.text(r.agency), r.year.map(JSON.int) ?? .null, .string(r.path),
                 Aggregator.text(r.activeFormat), Aggregator.text(r.applyFormat),
                 Aggregator.text(r.periodStart), Aggregator.text(r.periodEnd), Aggregator.text(r.published),
                 .int(r.sections.count), .int(r.findings.count),
             ]
-            row.reserveCapacity(row.count + Catalog.metrics.count)
-            for k in Catalog.metrics.indices { row.append(r.values[index: k].flatMap { $0?.json } ?? .null) }
-            return row
         }
+        let metricCount = Catalog.metrics.count
+        // Written straight to bytes too: a value's digits as the report record writes them,
+        // not a JSON number made for each of the table's 200 value cells.
+        let source = Table.RowSource(count: reports.count, row: { i in
+            let r = reports[i]
+            var row = leading(r)
+            row.reserveCapacity(row.count + metricCount)
+            for k in 0..<metricCount { row.append(r.values[index: k].flatMap { $0?.json } ?? .null) }
+            return row
+        }, bytes: { i, out in
+            let r = reports[i]
+            out.append(UInt8(ascii: "["))
+            for (n, cell) in leading(r).enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                cell.write(to: &out)
+            }
+            for k in 0..<metricCount {
+                out.append(UInt8(ascii: ","))
+                if let v = r.values[index: k], let q = v { Report.write(q, to: &out) } else { out.append(contentsOf: JSONBytes.null) }
+            }
+            out.append(UInt8(ascii: "]"))
+        })
         var table = Table(name: "reports", title: "各报告全部数值 (reports)",
                           description: "One row per report with every cell of the three standard tables, by metric id. A blank cell is empty, never 0; a table the report does not have leaves its columns empty.",
                           columns: columns, rows: [])
