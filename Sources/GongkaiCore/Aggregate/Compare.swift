@@ -464,15 +464,7 @@ enum Compare {
             }
             let k = Int(-1 - ref.what)
             let value = e.report.values[index: k] ?? nil
-            var change: [JSON] = [.null, .null]
-            var note: JSON = .null
-            if let prev {
-                if prev.report.activeFormat == e.report.activeFormat {
-                    change = changeCells(value, prev.report.values[index: k] ?? nil, rate: false)
-                } else {
-                    note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
-                }
-            }
+            let (change, note) = metricChange(k, value, e, prev)
             row.append(contentsOf: metricCells[k])
             row.append(year(e.year))
             row.append(Aggregator.text(e.report.activeFormat))
@@ -526,15 +518,7 @@ enum Compare {
             } else {
                 let k = Int(-1 - ref.what)
                 let value = e.report.values[index: k] ?? nil
-                var change: [JSON] = [.null, .null]
-                var note: JSON = .null
-                if let prev {
-                    if prev.report.activeFormat == e.report.activeFormat {
-                        change = changeCells(value, prev.report.values[index: k] ?? nil, rate: false)
-                    } else {
-                        note = .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比")
-                    }
-                }
+                let (change, note) = metricChange(k, value, e, prev)
                 out.append(contentsOf: metricBytes[k])
                 year(e.year)
                 cell(Aggregator.text(e.report.activeFormat))
@@ -577,6 +561,16 @@ enum Compare {
             k.add(key)
         }
         return k.hex
+    }
+
+    /// A section 二 metric's change cells and note from the year before: compared only when
+    /// both years' tables have the same format, else blank with a note saying why.
+    static func metricChange(_ k: Int, _ value: Quantity?, _ e: Entry, _ prev: Entry?) -> (change: [JSON], note: JSON) {
+        guard let prev else { return ([.null, .null], .null) }
+        if prev.report.activeFormat == e.report.activeFormat {
+            return (changeCells(value, prev.report.values[index: k] ?? nil, rate: false), .null)
+        }
+        return ([.null, .null], .string("第二部分表格格式不同（\(prev.year)年\(formatName(prev.report.activeFormat))，\(e.year)年\(formatName(e.report.activeFormat))），不可比"))
     }
 
     static func formatName(_ format: String?) -> String { format.map { "为\($0)年版" } ?? "没有该表" }
