@@ -127,14 +127,7 @@ public enum Normalizer {
     /// text they become, or that a scalar needs Foundation.
     static func nfkcBytes(_ u: UnsafeBufferPointer<UInt8>) -> BytesResult {
         let n = u.count
-        /// The scalar at `i` and its length in bytes (the bytes are valid UTF-8).
-        @inline(__always) func scalar(_ i: Int) -> (UInt32, Int) {
-            let b0 = UInt32(u[i])
-            if b0 < 0x80 { return (b0, 1) }
-            if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | (UInt32(u[i + 1]) & 0x3F), 2) }
-            if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | (UInt32(u[i + 1]) & 0x3F) << 6 | (UInt32(u[i + 2]) & 0x3F), 3) }
-            return ((b0 & 0x07) << 18 | (UInt32(u[i + 1]) & 0x3F) << 12 | (UInt32(u[i + 2]) & 0x3F) << 6 | (UInt32(u[i + 3]) & 0x3F), 4)
-        }
+        @inline(__always) func scalar(_ i: Int) -> (UInt32, Int) { String.scalar(u, at: i) }
         var i = 0
         while i < n {
             if u[i] < 0x7F { i += 1; continue }

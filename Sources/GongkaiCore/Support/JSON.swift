@@ -457,13 +457,18 @@ struct JSONParser {
         }
     }
 
+    /// Moves past whole eight-byte words of a string's content that hold no quote, backslash
+    /// or control character (`hasSpecialByte`); the bytes after are looked at one by one.
+    @inline(__always) mutating func skipPlainWords() {
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base)
+        while index + 8 <= bytes.count, !JSONParser.hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
+    }
+
     mutating func parseString() throws -> String {
         index += 1  // opening quote
         let start = index
-        if let base = bytes.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while index + 8 <= bytes.count, !JSONParser.hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
-        }
+        skipPlainWords()
         // Fast path: no escapes.
         while index < bytes.count {
             let b = bytes[index]
@@ -484,10 +489,7 @@ struct JSONParser {
             // The bytes up to the next quote, backslash or control character, copied at once
             // (eight at a time while none of them is one).
             let run = index
-            if let base = bytes.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while index + 8 <= bytes.count, !JSONParser.hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
-            }
+            skipPlainWords()
             while index < bytes.count {
                 let c = bytes[index]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }

@@ -112,25 +112,11 @@ extension String {
     /// library's scalar view, index by index, ran several times slower.
     @inline(__always) public func allScalars(_ test: (UInt32) -> Bool) -> Bool {
         let decoded = utf8.withContiguousStorageIfAvailable { u -> Bool in
-            let n = u.count
             var i = 0
-            while i < n {
-                let b = u[i]
-                var v: UInt32
-                if b < 0x80 {
-                    v = UInt32(b)
-                    i += 1
-                } else if b < 0xE0 {
-                    v = UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
-                    i += 2
-                } else if b < 0xF0 {
-                    v = UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
-                    i += 3
-                } else {
-                    v = UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F)
-                    i += 4
-                }
+            while i < u.count {
+                let (v, length) = String.scalar(u, at: i)
                 if !test(v) { return false }
+                i += length
             }
             return true
         }
@@ -184,19 +170,20 @@ extension String {
     /// Whether valid UTF-8 `u` neither starts nor ends with a scalar `trimmed` removes (an
     /// empty text trims nothing either).
     static func trimsNothing(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = u.first, let lastByte = u.last else { return true }
-        func scalar(at i: Int) -> UInt32 {
-            let b = UInt32(u[i])
-            if b < 0x80 { return b }
-            if b < 0xE0 { return (b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F) }
-            if b < 0xF0 { return (b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F) }
-            return (b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F)
-        }
-        if TextClass.isSpace(first < 0x80 ? UInt32(first) : scalar(at: 0)) { return false }
-        if lastByte < 0x80 { return !TextClass.isSpace(UInt32(lastByte)) }
+        guard !u.isEmpty else { return true }
+        if TextClass.isSpace(scalar(u, at: 0).value) { return false }
         var start = u.count - 1
         while start > 0, u[start] & 0xC0 == 0x80 { start -= 1 }
-        return !TextClass.isSpace(scalar(at: start))
+        return !TextClass.isSpace(scalar(u, at: start).value)
+    }
+
+    /// The scalar whose UTF-8 starts at `i` of valid UTF-8 `u`, and its length in bytes.
+    @inline(__always) static func scalar(_ u: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+        let b = UInt32(u[i])
+        if b < 0x80 { return (b, 1) }
+        if b < 0xE0 { return ((b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F), 2) }
+        if b < 0xF0 { return ((b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F), 3) }
+        return ((b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F), 4)
     }
 }
 
