@@ -619,4 +619,54 @@ import Testing
             #expect(try String(contentsOf: target, encoding: .utf8) == expected, "slow path: \(slow)")
         }
     }
+
+    /// Several megabytes (more buffers than the writing thread holds at once) of written and
+    /// copied lines land in order, over a longer file that `finish` cuts to their length.
+    @Test func manyBuffersAndCopiesLandInOrderOverALongerFile() throws {
+        for slow in [false, true] {
+            let dir = try EndToEndTests.tempDir()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let source = dir.appendingPathComponent("previous")
+            let lines = (0..<2_000).map { "{\"n\":\($0),\"text\":\"\(String(repeating: "公开", count: $0 % 211))\"}" }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: source)
+            var offsets: [Int] = []
+            var at = 0
+            for l in lines { offsets.append(at); at += l.utf8.count + 1 }
+            let target = dir.appendingPathComponent("out")
+            // An older, longer output written over from its start, as make does (`1<>`).
+            try Data(repeating: 0x78, count: 30 << 20).write(to: target)
+            let out = open(target.path, O_WRONLY)
+            let src = open(source.path, O_RDONLY)
+            defer { close(src) }
+            let writer = OutputWriter(fd: out)
+            writer.copyUnsupported = slow
+            var expected: [UInt8] = []
+            var n = 0
+            while expected.count < 12 << 20 {
+                let k = (n * 7_919) % lines.count
+                switch n % 4 {
+                case 0:
+                    writer.copyLines(from: src, offset: offsets[k], length: lines[k].utf8.count + 1)
+                    expected += Array(lines[k].utf8) + [0x0A]
+                case 1:
+                    let record: JSON = .object(["n": .int(n), "s": .string(String(repeating: "表", count: n % 500))])
+                    writer.writeRecord(record)
+                    expected += Array(record.serialized.utf8) + [0x0A]
+                case 2:
+                    let bytes = Array(String(repeating: "x", count: n % 3_000).utf8) + [0x0A]
+                    writer.write(bytes)
+                    expected += bytes
+                default:
+                    writer.writeLine(Array("line \(n)".utf8))
+                    expected += Array("line \(n)\n".utf8)
+                }
+                n += 1
+            }
+            writer.finish()
+            close(out)
+            let written = try Data(contentsOf: target)
+            #expect(written.count == expected.count, "slow path: \(slow)")
+            #expect(written == Data(expected), "slow path: \(slow)")  // (a Data shows only its size when it fails)
+        }
+    }
 }

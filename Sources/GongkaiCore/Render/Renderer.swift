@@ -675,8 +675,8 @@ public final class TableStream {
         // Written over the files before the previous ones when they were kept (see RenderCache).
         self.cache?.takeSpare("\(name).csv", to: "\(dir)/\(name).csv.tmp")
         self.cache?.takeSpare("\(name).md", to: "\(dir)/\(name).md.tmp")
-        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp", overwrite: self.cache != nil)
-        md = try FileWriter(path: "\(dir)/\(name).md.tmp", overwrite: self.cache != nil)
+        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp", overwrite: self.cache != nil, background: true)
+        md = try FileWriter(path: "\(dir)/\(name).md.tmp", overwrite: self.cache != nil, background: true)
         csv.write((excelBOM ? "\u{FEFF}" : "") + table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n")
         var head = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { head += Renderer.mdInline(table.description) + "\n\n" }
@@ -880,19 +880,22 @@ public final class TableStream {
     }
 }
 
-/// A buffered file for text written piece by piece.
+/// A buffered file for text written piece by piece. A big one (`background`) is written
+/// by a thread of its own (`OutputWriter`) while this one goes on making the next bytes.
 final class FileWriter {
     let fd: Int32
     var buffer: [UInt8] = []
     let path: String
+    let background: OutputWriter?
 
     /// `overwrite`: an existing file is written over from its start (its space reused, no
     /// new blocks and pages for the same bytes) and cut to length at `close`.
-    init(path: String, overwrite: Bool = false) throws {
+    init(path: String, overwrite: Bool = false, background: Bool = false) throws {
         self.path = path
         fd = open(path, overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
-        buffer.reserveCapacity(1 << 20)
+        self.background = background ? OutputWriter(fd: fd, name: path) : nil
+        if !background { buffer.reserveCapacity(1 << 20) }
     }
 
     func write(_ s: String) {
@@ -904,11 +907,13 @@ final class FileWriter {
 
     func write<B: Collection>(bytes: B) where B.Element == UInt8 {
         position += bytes.count
+        if let background { return background.write(bytes) }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try? flush() }
     }
 
     func flush() throws {
+        if let background { return background.flush() }
         var done = 0
         try buffer.withUnsafeBytes { p in
             while done < p.count {
@@ -921,6 +926,11 @@ final class FileWriter {
     }
 
     func close() throws {
+        if let background {
+            background.finish()  // written, and cut to length
+            Glibc.close(fd)
+            return
+        }
         try flush()
         var st = stat()
         if fstat(fd, &st) == 0, Int(st.st_size) > position, ftruncate(fd, off_t(position)) != 0 {

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
+import Dispatch
 
 /// A record line that could not be read: fatal for a stage, with the line number.
 public struct NDJSONError: Error, CustomStringConvertible, Sendable {
@@ -103,21 +105,41 @@ public struct LineReader {
     }
 }
 
-/// Buffered writer to a file descriptor; one `write` per megabyte, not per line.
-public final class OutputWriter {
+/// Buffered writer to a file descriptor; one `write` per megabyte, not per line. The
+/// writing (and copying) is done in order by a thread of its own while the caller goes
+/// on making the next megabyte: the kernel's share of writing (copying into the page
+/// cache, allocating it) no longer holds up the stage's own thread. At most
+/// `OutputWriter.inFlight` buffers or copies wait for it; `flush` and `finish` wait for
+/// all of them. (Sendable unchecked: `buffer` and `pendingCopy` are the caller's thread's
+/// alone; the writing thread uses `fd`, `copyUnsupported` and, under `lock`, `reusable`.)
+public final class OutputWriter: @unchecked Sendable {
     let fd: Int32
     var buffer: [UInt8] = []
     static let flushSize = 1 << 20
+    /// Buffers and copies handed to the writing thread and not yet done, at most.
+    static let inFlight = 4
 
-    public init(fd: Int32 = 1) {
+    /// The writing thread's queue (serial: writes land in the order handed over), the
+    /// room left for more (`inFlight`), and written buffers kept for reuse (under `lock`).
+    private let queue = DispatchQueue(label: "gongkai.output-writer")
+    private let room = DispatchSemaphore(value: OutputWriter.inFlight)
+    private let lock = NSLock()
+    private var reusable: [[UInt8]] = []
+
+    /// What the file is called in a message when it cannot be written (stdout: "output").
+    let name: String
+
+    public init(fd: Int32 = 1, name: String = "output") {
         self.fd = fd
+        self.name = name
         buffer.reserveCapacity(OutputWriter.flushSize * 2)
     }
 
     /// Lines to copy from another file (with their newlines), waiting: the buffer is empty
     /// while they wait, and anything written next goes after them.
     var pendingCopy: (fd: Int32, offset: Int, length: Int)?
-    /// copy_file_range failed once (not a regular file, another file system): pread and write.
+    /// copy_file_range failed once (not a regular file, another file system): pread and
+    /// write. Set before the first copy; read and set by the writing thread after that.
     var copyUnsupported = false
 
     /// Writes `length` bytes of `fd` from `offset` (whole lines with their newlines): in the
@@ -127,16 +149,26 @@ public final class OutputWriter {
             pendingCopy!.length += length
             return
         }
-        flush()
+        send()
         pendingCopy = (fd, offset, length)
     }
 
     typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
     static let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
 
-    func flushCopy() {
+    /// Hands the waiting copy to the writing thread.
+    func sendCopy() {
         guard let p = pendingCopy else { return }
         pendingCopy = nil
+        room.wait()
+        queue.async { [self] in
+            copy(p)
+            room.signal()
+        }
+    }
+
+    /// Copies (on the writing thread).
+    private func copy(_ p: (fd: Int32, offset: Int, length: Int)) {
         var offset = Int64(p.offset)
         var left = p.length
         if !copyUnsupported, let copy = OutputWriter.copyFileRange {
@@ -154,42 +186,64 @@ public final class OutputWriter {
             let n = chunk.withUnsafeMutableBytes { pread(p.fd, $0.baseAddress, want, off_t(offset)) }
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
-                let message = "gongkai: cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")\n"
-                _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-                exit(1)
+                OutputWriter.fail("cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")")
             }
-            buffer.append(contentsOf: chunk[0..<n])
-            writeBuffer()
+            writeAll(chunk[0..<n])
             offset += Int64(n)
             left -= n
         }
     }
 
-    public func write(_ bytes: [UInt8]) {
-        if pendingCopy != nil { flushCopy() }
+    public func write<B: Collection>(_ bytes: B) where B.Element == UInt8 {
+        if pendingCopy != nil { sendCopy() }
         buffer.append(contentsOf: bytes)
-        if buffer.count >= OutputWriter.flushSize { flush() }
+        if buffer.count >= OutputWriter.flushSize { sendBuffer() }
     }
 
     /// Writes one record line: the JSON and a newline.
     public func writeRecord(_ value: JSON) {
-        if pendingCopy != nil { flushCopy() }
+        if pendingCopy != nil { sendCopy() }
         value.write(to: &buffer)
         buffer.append(0x0A)
-        if buffer.count >= OutputWriter.flushSize { flush() }
+        if buffer.count >= OutputWriter.flushSize { sendBuffer() }
     }
 
     /// Writes one pre-serialized line and its newline.
     public func writeLine(_ bytes: [UInt8]) {
-        if pendingCopy != nil { flushCopy() }
+        if pendingCopy != nil { sendCopy() }
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
-        if buffer.count >= OutputWriter.flushSize { flush() }
+        if buffer.count >= OutputWriter.flushSize { sendBuffer() }
     }
 
+    /// Hands what waits (a copy, then the buffer) to the writing thread.
+    func send() {
+        sendCopy()
+        sendBuffer()
+    }
+
+    /// Hands the buffer to the writing thread and goes on with an empty one (one it wrote before, when there is one).
+    func sendBuffer() {
+        guard !buffer.isEmpty else { return }
+        var next = lock.withLock { reusable.popLast() } ?? []
+        if next.capacity == 0 { next.reserveCapacity(OutputWriter.flushSize * 2) }
+        swap(&buffer, &next)
+        let full = next
+        next = []
+        room.wait()
+        queue.async { [self] in
+            var done = full
+            writeAll(done[...])
+            done.removeAll(keepingCapacity: true)
+            lock.withLock { if reusable.count < OutputWriter.inFlight { reusable.append(done) } }
+            room.signal()
+        }
+    }
+
+    /// Everything written so far is in the file when this returns.
     public func flush() {
-        flushCopy()
-        writeBuffer()
+        send()
+        queue.sync {}
     }
 
     /// Flushes, and when the output is a regular file that holds more than was written
@@ -202,28 +256,31 @@ public final class OutputWriter {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
         let end = lseek(fd, 0, SEEK_CUR)
         if end >= 0, st.st_size > end, ftruncate(fd, end) != 0 {
-            let message = "gongkai: cannot cut the output file to its length: \(String(cString: strerror(errno)))\n"
-            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-            exit(1)
+            OutputWriter.fail("cannot cut \(name == "output" ? "the output file" : "'\(name)'") to its length: \(String(cString: strerror(errno)))")
         }
     }
 
-    func writeBuffer() {
+    /// Writes all of `bytes` (on the writing thread).
+    private func writeAll(_ bytes: ArraySlice<UInt8>) {
         var offset = 0
-        buffer.withUnsafeBufferPointer { p in
+        bytes.withUnsafeBufferPointer { p in
             while offset < p.count {
                 let n = Glibc.write(fd, p.baseAddress! + offset, p.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     // The reader went away (EPIPE) or the disk is full: nothing more can be said.
-                    let message = "gongkai: cannot write output: \(String(cString: strerror(errno)))\n"
-                    _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-                    exit(1)
+                    OutputWriter.fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
                 }
                 offset += n
             }
         }
-        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Says what went wrong on stderr and stops the stage (exit 1): output that cannot be written ends the run.
+    static func fail(_ problem: String) -> Never {
+        let message = "gongkai: \(problem)\n"
+        _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+        exit(1)
     }
 
     deinit { flush() }
