@@ -669,4 +669,19 @@ import Testing
             #expect(written == Data(expected), "slow path: \(slow)")  // (a Data shows only its size when it fails)
         }
     }
+
+    /// A file of the stage's own (a cache, a page) that cannot be written: the failure is
+    /// kept and thrown at `close`, the stage is not stopped (/dev/full: every write fails).
+    @Test func aFailedBackgroundWriteIsThrownAtClose() throws {
+        let writer = try FileWriter(path: "/dev/full", background: true)
+        for _ in 0..<5 { writer.write(String(repeating: "公开", count: 300_000)) }  // several buffers
+        #expect(writer.position == 5 * 1_800_000)
+        #expect(throws: StageFailure.self) { try writer.close() }
+        let full = open("/dev/full", O_WRONLY)
+        defer { close(full) }
+        let plain = OutputWriter(fd: full, name: "/dev/full", stopping: false)
+        plain.write(Array(repeating: UInt8(ascii: "x"), count: 3 << 20))
+        plain.flush()
+        #expect(plain.failure?.contains("cannot write '/dev/full'") == true)
+    }
 }

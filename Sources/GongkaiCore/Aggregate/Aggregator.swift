@@ -283,13 +283,19 @@ public struct Aggregator {
             try emit(t)
             columnsOnly.append(Table(name: t.name, title: t.title, description: "", columns: t.columns, rows: []))
         }
+        // The comparison tables' entries are worked out on another core while the tables
+        // before them are made and written.
+        var errors: [String: Int] = [:]
+        for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
+        let sorted = reports, errorCounts = errors
+        let entries = Parallel.Job { Compare.entries(sorted, errors: errorCounts) }
         try send(summary(reports, findings: findings))
         try send(inventory())
         try send(Compare.unreadTable(inputs))
         try send(reportsTable(reports))
         try send(findingsTable(findings))
         try send(findingsByAgency(reports, findings))
-        try comparisons(reports, findings, send)
+        try comparisons(entries.wait(), send)
         try send(Compare.dictionary(columnsOnly))
     }
 
@@ -297,10 +303,10 @@ public struct Aggregator {
     /// regions, section 二 per format; then each agency's years.
     /// Each comparison table is handed to `emit` as soon as it is built, so only one
     /// is held at a time.
-    func comparisons(_ reports: [Report], _ findings: [FindingRow], _ emit: (Table) throws -> Void) rethrows {
-        var errors: [String: Int] = [:]
-        for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
-        let entries = Compare.entries(reports, errors: errors)
+    func comparisons(_ entries: [Compare.Entry], _ emit: (Table) throws -> Void) rethrows {
+        // The year-over-year table laid out (and its agencies' keys worked out) on another
+        // core while the years' tables are built and written.
+        let yoy = Parallel.Job { Compare.yoyTable(entries) }
         // Two years' tables built at once, one on each core (only those are held), written in order.
         let years = Set(entries.map(\.year)).sorted()
         for first in stride(from: 0, to: years.count, by: 2) {
@@ -316,7 +322,7 @@ public struct Aggregator {
             }
             for table in built.joined() { try emit(table) }
         }
-        try emit(Compare.yoyTable(entries))
+        try emit(yoy.wait())
     }
 
     /// Sorts as `(agency ?? "", year ?? 0, path) <` and a stable sort would (the order

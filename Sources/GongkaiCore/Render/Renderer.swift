@@ -894,7 +894,7 @@ final class FileWriter {
         self.path = path
         fd = open(path, overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
-        self.background = background ? OutputWriter(fd: fd, name: path) : nil
+        self.background = background ? OutputWriter(fd: fd, name: path, stopping: false) : nil
         if !background { buffer.reserveCapacity(1 << 20) }
     }
 
@@ -913,7 +913,11 @@ final class FileWriter {
     }
 
     func flush() throws {
-        if let background { return background.flush() }
+        if let background {
+            background.flush()
+            if let failure = background.failure { throw StageFailure(failure) }
+            return
+        }
         var done = 0
         try buffer.withUnsafeBytes { p in
             while done < p.count {
@@ -929,6 +933,7 @@ final class FileWriter {
         if let background {
             background.finish()  // written, and cut to length
             Glibc.close(fd)
+            if let failure = background.failure { throw StageFailure(failure) }
             return
         }
         try flush()

@@ -128,10 +128,17 @@ public final class OutputWriter: @unchecked Sendable {
 
     /// What the file is called in a message when it cannot be written (stdout: "output").
     let name: String
+    /// Set when writing fails and the writer was made with `stopping: false`: what went
+    /// wrong (the rest is not written). Read once `flush` or `finish` has returned.
+    public private(set) var failure: String?
+    /// Whether a failure to write stops the stage (the stage's own output) or is only kept
+    /// in `failure` for the owner to deal with (a file of its own, such as a cache).
+    let stopping: Bool
 
-    public init(fd: Int32 = 1, name: String = "output") {
+    public init(fd: Int32 = 1, name: String = "output", stopping: Bool = true) {
         self.fd = fd
         self.name = name
+        self.stopping = stopping
         buffer.reserveCapacity(OutputWriter.flushSize * 2)
     }
 
@@ -169,6 +176,7 @@ public final class OutputWriter: @unchecked Sendable {
 
     /// Copies (on the writing thread).
     private func copy(_ p: (fd: Int32, offset: Int, length: Int)) {
+        guard failure == nil else { return }
         var offset = Int64(p.offset)
         var left = p.length
         if !copyUnsupported, let copy = OutputWriter.copyFileRange {
@@ -186,7 +194,7 @@ public final class OutputWriter: @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { pread(p.fd, $0.baseAddress, want, off_t(offset)) }
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
-                OutputWriter.fail("cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")")
+                return fail("cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")")
             }
             writeAll(chunk[0..<n])
             offset += Int64(n)
@@ -256,12 +264,13 @@ public final class OutputWriter: @unchecked Sendable {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
         let end = lseek(fd, 0, SEEK_CUR)
         if end >= 0, st.st_size > end, ftruncate(fd, end) != 0 {
-            OutputWriter.fail("cannot cut \(name == "output" ? "the output file" : "'\(name)'") to its length: \(String(cString: strerror(errno)))")
+            fail("cannot cut \(name == "output" ? "the output file" : "'\(name)'") to its length: \(String(cString: strerror(errno)))")
         }
     }
 
     /// Writes all of `bytes` (on the writing thread).
     private func writeAll(_ bytes: ArraySlice<UInt8>) {
+        guard failure == nil else { return }
         var offset = 0
         bytes.withUnsafeBufferPointer { p in
             while offset < p.count {
@@ -269,15 +278,20 @@ public final class OutputWriter: @unchecked Sendable {
                 if n < 0 {
                     if errno == EINTR { continue }
                     // The reader went away (EPIPE) or the disk is full: nothing more can be said.
-                    OutputWriter.fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
+                    return fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
                 }
                 offset += n
             }
         }
     }
 
-    /// Says what went wrong on stderr and stops the stage (exit 1): output that cannot be written ends the run.
-    static func fail(_ problem: String) -> Never {
+    /// Says what went wrong on stderr and stops the stage (exit 1): output that cannot be
+    /// written ends the run. A writer not `stopping` keeps the first failure and writes no more.
+    func fail(_ problem: String) {
+        guard stopping else {
+            if failure == nil { failure = problem }
+            return
+        }
         let message = "gongkai: \(problem)\n"
         _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
         exit(1)
