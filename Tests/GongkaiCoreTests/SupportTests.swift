@@ -610,7 +610,8 @@ import Testing
             return h
         }
         func plain(_ text: String) -> [UInt32]? {
-            let kept = text.unicodeScalars.map(\.value).filter { (0x4E00...0x9FFF).contains($0) || (0x61...0x7A).contains($0) }
+            let ranges: [ClosedRange<UInt32>] = [0x4E00...0x9FFF, 0x3400...0x4DBF, 0xF900...0xFAFF, 0x20000...0x2FFFF, 0x3007...0x3007, 0x61...0x7A]
+            let kept = text.unicodeScalars.map(\.value).filter { v in ranges.contains { $0.contains(v) } }
             guard kept.count >= Fingerprint.minimumLength else { return nil }
             let all = Set((0...(kept.count - 4)).map { fnv(kept[$0..<($0 + 4)]) })
             return Array(all.sorted().prefix(Fingerprint.size))
@@ -627,6 +628,12 @@ import Testing
             if let got { #expect(Fingerprint.isAscending(got) && got.count <= Fingerprint.size) }
         }
         #expect(Fingerprint.sketch("短") == nil)
+        // Characters beyond the BMP (CJK Extension B) and the other Han blocks, which take another path.
+        let wide = Array("𠀀𠀁𠂉𠃋㐀㐁豈更〇公开政府信息年度报告")
+        for n in [60, 61, 300] {
+            let text = String((0..<n).map { i in i % 5 == 0 ? wide[Int.random(in: 0..<wide.count, using: &rng)] : han[Int.random(in: 0..<han.count, using: &rng)] })
+            #expect(Fingerprint.sketch(text) == plain(text), "wide, length \(n)")
+        }
     }
 
     @Test func unsortedSketchesGiveTheSameAsSorted() {

@@ -12,8 +12,12 @@ public enum Fingerprint {
         // Digits and punctuation dropped: a copied report differs in its years and counts.
         var values: [UInt32] = []
         values.reserveCapacity(text.utf8.count / 3 + 1)
+        var widest: UInt32 = 0
         text.forEachScalarValue { v in
-            if TextClass.isHan(v) || (v >= 0x61 && v <= 0x7A) { values.append(v) }
+            if TextClass.isHan(v) || (v >= 0x61 && v <= 0x7A) {
+                values.append(v)
+                widest |= v
+            }
         }
         guard values.count >= minimumLength else { return nil }
         // The `size` smallest distinct hashes, kept sorted as they come: most hashes
@@ -22,29 +26,27 @@ public enum Fingerprint {
         var kept = BottomK()
         values.withUnsafeBufferPointer { v in
             let grams = v.count - 3
+            guard widest < 0x10000 else {
+                // A scalar beyond the BMP (a rare Han character): each gram hashed byte by byte.
+                for i in 0..<grams { kept.add(hash(v, i)) }
+                return
+            }
+            // Every scalar within the BMP: its two high bytes are zero, and FNV-1a's steps for
+            // them (h ^ 0 = h, times the prime) are one multiplication by the prime's cube.
+            // Every gram starts from the same offset basis: its first scalar's steps are
+            // worked out once per position, not once per gram.
+            let first = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: v.count)
+            defer { first.deallocate() }
+            for k in 0..<v.count { first[k] = step(offsetBasis, v[k]) }
             var i = 0
-            // Four grams at a time: each FNV-1a is a chain of sixteen multiplications, and four
-            // independent chains keep the multiplier busy where one waits on each result.
+            // Four grams at a time: four independent chains keep the multiplier busy.
             while i + 4 <= grams {
-                var h0: UInt32 = 2_166_136_261, h1 = h0, h2 = h0, h3 = h0
-                for k in 0..<4 {
-                    let a = v[i + k], b = v[i + 1 + k], c = v[i + 2 + k], d = v[i + 3 + k]
-                    h0 = (h0 ^ (a & 0xFF)) &* 16_777_619
-                    h1 = (h1 ^ (b & 0xFF)) &* 16_777_619
-                    h2 = (h2 ^ (c & 0xFF)) &* 16_777_619
-                    h3 = (h3 ^ (d & 0xFF)) &* 16_777_619
-                    h0 = (h0 ^ ((a >> 8) & 0xFF)) &* 16_777_619
-                    h1 = (h1 ^ ((b >> 8) & 0xFF)) &* 16_777_619
-                    h2 = (h2 ^ ((c >> 8) & 0xFF)) &* 16_777_619
-                    h3 = (h3 ^ ((d >> 8) & 0xFF)) &* 16_777_619
-                    h0 = (h0 ^ ((a >> 16) & 0xFF)) &* 16_777_619
-                    h1 = (h1 ^ ((b >> 16) & 0xFF)) &* 16_777_619
-                    h2 = (h2 ^ ((c >> 16) & 0xFF)) &* 16_777_619
-                    h3 = (h3 ^ ((d >> 16) & 0xFF)) &* 16_777_619
-                    h0 = (h0 ^ (a >> 24)) &* 16_777_619
-                    h1 = (h1 ^ (b >> 24)) &* 16_777_619
-                    h2 = (h2 ^ (c >> 24)) &* 16_777_619
-                    h3 = (h3 ^ (d >> 24)) &* 16_777_619
+                var h0 = first[i], h1 = first[i + 1], h2 = first[i + 2], h3 = first[i + 3]
+                for k in 1..<4 {
+                    h0 = step(h0, v[i + k])
+                    h1 = step(h1, v[i + 1 + k])
+                    h2 = step(h2, v[i + 2 + k])
+                    h3 = step(h3, v[i + 3 + k])
                 }
                 kept.add(h0)
                 kept.add(h1)
@@ -53,11 +55,20 @@ public enum Fingerprint {
                 i += 4
             }
             while i < grams {
-                kept.add(hash(v, i))
+                kept.add(step(step(step(first[i], v[i + 1]), v[i + 2]), v[i + 3]))
                 i += 1
             }
         }
         return kept.out
+    }
+
+    static let offsetBasis: UInt32 = 2_166_136_261
+    static let prime: UInt32 = 16_777_619
+    static let primeCubed: UInt32 = prime &* prime &* prime
+
+    /// FNV-1a's four steps for the bytes (low first) of a scalar within the BMP.
+    @inline(__always) static func step(_ h: UInt32, _ v: UInt32) -> UInt32 {
+        (((h ^ (v & 0xFF)) &* prime) ^ (v >> 8)) &* primeCubed
     }
 
     /// The `size` smallest distinct numbers added, kept sorted.
