@@ -684,4 +684,37 @@ import Testing
         plain.flush()
         #expect(plain.failure?.contains("cannot write '/dev/full'") == true)
     }
+
+    /// The index reader (fields and numbers read where they lie) against the plain one, on
+    /// random indexes with every kind of damage: extra or empty fields, signs, letters, too
+    /// many digits, spans past the file, keys that are not UTF-8, no last newline.
+    @Test func indexReaderAgreesWithThePlainOne() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [Array("k1".utf8), Array("0123456789abcdef0123456789abcdef".utf8), [0xE5, 0x85, 0xAC], [0xFF, 0x41],
+                                 Array("0".utf8), Array("17".utf8), Array("+5".utf8), Array("-0".utf8), Array("-3".utf8), Array("+".utf8),
+                                 Array("12a".utf8), Array("1234567890123456789".utf8), Array("999999999999999999".utf8), Array("e".utf8),
+                                 Array("-".utf8), Array("ee".utf8), []]
+        for _ in 0..<300 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0..<40, using: &rng) {
+                if Bool.random(using: &rng) {
+                    // A well-formed line.
+                    bytes += Array("key\(Int.random(in: 0..<50, using: &rng))\t\(Int.random(in: 0..<900, using: &rng))\t\(Int.random(in: 0..<200, using: &rng))\t-".utf8)
+                } else {
+                    for f in 0..<Int.random(in: 0..<6, using: &rng) {
+                        if f > 0 { bytes += Array(repeating: 0x09, count: Int.random(in: 1...2, using: &rng)) }
+                        bytes += pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                    }
+                }
+                if Int.random(in: 0..<10, using: &rng) > 0 { bytes.append(0x0A) }
+            }
+            let size = Int.random(in: 0..<1_000, using: &rng)
+            let fast = PreviousOutput.entries(ofIndex: bytes, size: size)
+            let plain = PreviousOutput.entriesPlain(ofIndex: bytes, size: size)
+            #expect(fast.map(\.key) == plain.map(\.key))
+            #expect(fast.map(\.entry.offset) == plain.map(\.entry.offset))
+            #expect(fast.map(\.entry.length) == plain.map(\.entry.length))
+            #expect(fast.map(\.entry.error) == plain.map(\.entry.error))
+        }
+    }
 }
