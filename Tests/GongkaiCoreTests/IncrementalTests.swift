@@ -717,4 +717,35 @@ import Testing
             #expect(fast.map(\.entry.error) == plain.map(\.entry.error))
         }
     }
+
+    /// A writer let go without `finish` (or `flush`) still writes what it was given, in
+    /// order: what is in flight first, then a copy and a buffer still waiting.
+    @Test func aWriterLetGoWritesWhatWasWaiting() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = dir.appendingPathComponent("previous")
+        let old = Array(repeating: UInt8(ascii: "p"), count: 100_000) + [0x0A]
+        try Data(old).write(to: source)
+        let target = dir.appendingPathComponent("out")
+        let out = open(target.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let src = open(source.path, O_RDONLY)
+        defer { close(src) }
+        var expected: [UInt8] = []
+        do {
+            let writer = OutputWriter(fd: out)
+            for n in 0..<3_000 {
+                let line = Array(String(repeating: "年", count: n % 700).utf8)
+                writer.writeLine(line)
+                expected += line + [0x0A]
+            }
+            writer.copyLines(from: src, offset: 0, length: old.count)
+            expected += old
+            writer.writeLine(Array("last".utf8))
+            expected += Array("last\n".utf8)
+            writer.copyLines(from: src, offset: 0, length: old.count)  // a copy still waiting
+            expected += old
+        }
+        close(out)
+        #expect(try Data(contentsOf: target) == Data(expected))
+    }
 }

@@ -110,44 +110,42 @@ public struct LineReader {
 /// on making the next megabyte: the kernel's share of writing (copying into the page
 /// cache, allocating it) no longer holds up the stage's own thread. At most
 /// `OutputWriter.inFlight` buffers or copies wait for it; `flush` and `finish` wait for
-/// all of them. (Sendable unchecked: `buffer` and `pendingCopy` are the caller's thread's
-/// alone; the writing thread uses `fd`, `copyUnsupported` and, under `lock`, `reusable`.)
-public final class OutputWriter: @unchecked Sendable {
-    let fd: Int32
-    var buffer: [UInt8] = []
+/// all of them. One thread uses a writer (the writing thread only its `Sink`).
+public final class OutputWriter {
     static let flushSize = 1 << 20
     /// Buffers and copies handed to the writing thread and not yet done, at most.
     static let inFlight = 4
 
-    /// The writing thread's queue (serial: writes land in the order handed over), the
-    /// room left for more (`inFlight`), and written buffers kept for reuse (under `lock`).
-    private let queue = DispatchQueue(label: "gongkai.output-writer")
-    private let room = DispatchSemaphore(value: OutputWriter.inFlight)
-    private let lock = NSLock()
-    private var reusable: [[UInt8]] = []
-
-    /// What the file is called in a message when it cannot be written (stdout: "output").
-    let name: String
-    /// Set when writing fails and the writer was made with `stopping: false`: what went
-    /// wrong (the rest is not written). Read once `flush` or `finish` has returned.
-    public private(set) var failure: String?
-    /// Whether a failure to write stops the stage (the stage's own output) or is only kept
-    /// in `failure` for the owner to deal with (a file of its own, such as a cache).
-    let stopping: Bool
-
-    public init(fd: Int32 = 1, name: String = "output", stopping: Bool = true) {
-        self.fd = fd
-        self.name = name
-        self.stopping = stopping
-        buffer.reserveCapacity(OutputWriter.flushSize * 2)
-    }
-
+    var buffer: [UInt8] = []
     /// Lines to copy from another file (with their newlines), waiting: the buffer is empty
     /// while they wait, and anything written next goes after them.
     var pendingCopy: (fd: Int32, offset: Int, length: Int)?
+    /// What the writing thread works with (the work handed to it holds the sink, not the
+    /// writer: a writer let go is deinitialized on its own thread, which waits for the rest).
+    let sink: Sink
+    /// The writing thread's queue (serial: writes land in the order handed over) and the
+    /// room left for more (`inFlight`).
+    private let queue = DispatchQueue(label: "gongkai.output-writer")
+    private let room = DispatchSemaphore(value: OutputWriter.inFlight)
+
+    /// `name`: what the file is called when it cannot be written (stdout: "output").
+    /// `stopping`: whether a failure to write stops the stage (its own output) or is only
+    /// kept in `failure` for the owner to deal with (a file of its own, such as a cache).
+    public init(fd: Int32 = 1, name: String = "output", stopping: Bool = true) {
+        sink = Sink(fd: fd, name: name, stopping: stopping)
+        buffer.reserveCapacity(OutputWriter.flushSize * 2)
+    }
+
+    var fd: Int32 { sink.fd }
     /// copy_file_range failed once (not a regular file, another file system): pread and
-    /// write. Set before the first copy; read and set by the writing thread after that.
-    var copyUnsupported = false
+    /// write. Set before the first copy; the writing thread's after that.
+    var copyUnsupported: Bool {
+        get { sink.copyUnsupported }
+        set { sink.copyUnsupported = newValue }
+    }
+    /// What went wrong, when writing failed and the writer was made with `stopping: false`
+    /// (the rest is not written). Read once `flush` or `finish` has returned.
+    public var failure: String? { sink.failure }
 
     /// Writes `length` bytes of `fd` from `offset` (whole lines with their newlines): in the
     /// kernel when it can (copy_file_range), consecutive ranges in one call.
@@ -158,48 +156,6 @@ public final class OutputWriter: @unchecked Sendable {
         }
         send()
         pendingCopy = (fd, offset, length)
-    }
-
-    typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
-    static let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
-
-    /// Hands the waiting copy to the writing thread.
-    func sendCopy() {
-        guard let p = pendingCopy else { return }
-        pendingCopy = nil
-        room.wait()
-        queue.async { [self] in
-            copy(p)
-            room.signal()
-        }
-    }
-
-    /// Copies (on the writing thread).
-    private func copy(_ p: (fd: Int32, offset: Int, length: Int)) {
-        guard failure == nil else { return }
-        var offset = Int64(p.offset)
-        var left = p.length
-        if !copyUnsupported, let copy = OutputWriter.copyFileRange {
-            while left > 0 {
-                let n = copy(p.fd, &offset, fd, nil, left, 0)
-                if n > 0 { left -= n; continue }
-                if n < 0 && errno == EINTR { continue }
-                copyUnsupported = true  // 0 (short source) or an error: the slow way for the rest
-                break
-            }
-        }
-        var chunk = [UInt8](repeating: 0, count: Swift.min(left, 1 << 20))
-        while left > 0 {
-            let want = Swift.min(left, chunk.count)
-            let n = chunk.withUnsafeMutableBytes { pread(p.fd, $0.baseAddress, want, off_t(offset)) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return fail("cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")")
-            }
-            writeAll(chunk[0..<n])
-            offset += Int64(n)
-            left -= n
-        }
     }
 
     public func write<B: Collection>(_ bytes: B) where B.Element == UInt8 {
@@ -230,20 +186,28 @@ public final class OutputWriter: @unchecked Sendable {
         sendBuffer()
     }
 
+    /// Hands the waiting copy to the writing thread.
+    func sendCopy() {
+        guard let p = pendingCopy else { return }
+        pendingCopy = nil
+        room.wait()
+        queue.async { [sink, room] in
+            sink.copy(p)
+            room.signal()
+        }
+    }
+
     /// Hands the buffer to the writing thread and goes on with an empty one (one it wrote before, when there is one).
     func sendBuffer() {
         guard !buffer.isEmpty else { return }
-        var next = lock.withLock { reusable.popLast() } ?? []
+        var next = sink.reused() ?? []
         if next.capacity == 0 { next.reserveCapacity(OutputWriter.flushSize * 2) }
         swap(&buffer, &next)
         let full = next
         next = []
         room.wait()
-        queue.async { [self] in
-            var done = full
-            writeAll(done[...])
-            done.removeAll(keepingCapacity: true)
-            lock.withLock { if reusable.count < OutputWriter.inFlight { reusable.append(done) } }
+        queue.async { [sink, room] in
+            sink.write(full)
             room.signal()
         }
     }
@@ -264,40 +228,99 @@ public final class OutputWriter: @unchecked Sendable {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
         let end = lseek(fd, 0, SEEK_CUR)
         if end >= 0, st.st_size > end, ftruncate(fd, end) != 0 {
-            fail("cannot cut \(name == "output" ? "the output file" : "'\(name)'") to its length: \(String(cString: strerror(errno)))")
+            sink.fail("cannot cut \(sink.name == "output" ? "the output file" : "'\(sink.name)'") to its length: \(String(cString: strerror(errno)))")
         }
     }
 
-    /// Writes all of `bytes` (on the writing thread).
-    private func writeAll(_ bytes: ArraySlice<UInt8>) {
-        guard failure == nil else { return }
-        var offset = 0
-        bytes.withUnsafeBufferPointer { p in
-            while offset < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + offset, p.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    // The reader went away (EPIPE) or the disk is full: nothing more can be said.
-                    return fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
+    /// A writer let go without `finish`: what is still waiting is written before it goes.
+    deinit { flush() }
+
+    /// The file as the writing thread sees it: it writes and copies into it, keeps the
+    /// first failure, and hands written buffers back for reuse (under `lock`).
+    final class Sink: @unchecked Sendable {
+        let fd: Int32
+        let name: String
+        let stopping: Bool
+        var copyUnsupported = false
+        var failure: String?
+        private let lock = NSLock()
+        private var reusable: [[UInt8]] = []
+
+        init(fd: Int32, name: String, stopping: Bool) {
+            self.fd = fd
+            self.name = name
+            self.stopping = stopping
+        }
+
+        typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+        static let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
+
+        /// A buffer written before, emptied, when there is one.
+        func reused() -> [UInt8]? { lock.withLock { reusable.popLast() } }
+
+        func write(_ bytes: [UInt8]) {
+            var done = bytes
+            writeAll(done[...])
+            done.removeAll(keepingCapacity: true)
+            lock.withLock { if reusable.count < OutputWriter.inFlight { reusable.append(done) } }
+        }
+
+        func copy(_ p: (fd: Int32, offset: Int, length: Int)) {
+            guard failure == nil else { return }
+            var offset = Int64(p.offset)
+            var left = p.length
+            if !copyUnsupported, let copy = Sink.copyFileRange {
+                while left > 0 {
+                    let n = copy(p.fd, &offset, fd, nil, left, 0)
+                    if n > 0 { left -= n; continue }
+                    if n < 0 && errno == EINTR { continue }
+                    copyUnsupported = true  // 0 (short source) or an error: the slow way for the rest
+                    break
                 }
-                offset += n
+            }
+            var chunk = [UInt8](repeating: 0, count: Swift.min(left, 1 << 20))
+            while left > 0 {
+                let want = Swift.min(left, chunk.count)
+                let n = chunk.withUnsafeMutableBytes { pread(p.fd, $0.baseAddress, want, off_t(offset)) }
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return fail("cannot read the previous output to copy from it: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than its index says")")
+                }
+                writeAll(chunk[0..<n])
+                offset += Int64(n)
+                left -= n
             }
         }
-    }
 
-    /// Says what went wrong on stderr and stops the stage (exit 1): output that cannot be
-    /// written ends the run. A writer not `stopping` keeps the first failure and writes no more.
-    func fail(_ problem: String) {
-        guard stopping else {
-            if failure == nil { failure = problem }
-            return
+        /// Writes all of `bytes`.
+        func writeAll(_ bytes: ArraySlice<UInt8>) {
+            guard failure == nil else { return }
+            var offset = 0
+            bytes.withUnsafeBufferPointer { p in
+                while offset < p.count {
+                    let n = Glibc.write(fd, p.baseAddress! + offset, p.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        // The reader went away (EPIPE) or the disk is full: nothing more can be said.
+                        return fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
+                    }
+                    offset += n
+                }
+            }
         }
-        let message = "gongkai: \(problem)\n"
-        _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-        exit(1)
-    }
 
-    deinit { flush() }
+        /// Says what went wrong on stderr and stops the stage (exit 1): output that cannot be
+        /// written ends the run. A sink not `stopping` keeps the first failure and writes no more.
+        func fail(_ problem: String) {
+            guard stopping else {
+                if failure == nil { failure = problem }
+                return
+            }
+            let message = "gongkai: \(problem)\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+            exit(1)
+        }
+    }
 }
 
 /// Input lines a stage cannot take — cut short, not JSON, not an object, a schema this
