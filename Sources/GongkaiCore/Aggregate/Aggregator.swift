@@ -210,6 +210,7 @@ public struct Aggregator {
         // Each distinct spelling's key is worked out once (on both cores) and each key looked
         // up once: a Chinese name hashed as a String is normalized first. Groups hold positions.
         var spellingIndex: [Labels.BytesKey: Int] = [:]
+        spellingIndex.reserveCapacity(inputs.count)
         var spellings: [String] = []
         var spellingOf: [(input: Int, spelling: Int)] = []
         for (k, i) in inputs.enumerated() where i.status == "report" {
@@ -375,6 +376,7 @@ public struct Aggregator {
     /// A file whose bytes equal an earlier file's is a duplicate of it.
     mutating func markDuplicates() {
         var firstBySHA: [String: String] = [:]
+        firstBySHA.reserveCapacity(inputs.count)  // (not rehashed as it grows)
         for i in inputs.indices {
             guard inputs[i].status == "report" || inputs[i].status == "not_a_report", let sha = inputs[i].sha256 else { continue }
             if let first = firstBySHA[sha] {
