@@ -203,7 +203,9 @@ public final class OutputWriter {
         var next = sink.reused() ?? []
         if next.capacity == 0 { next.reserveCapacity(OutputWriter.flushSize * 2) }
         swap(&buffer, &next)
-        let full = next
+        // Handed over in a box the writing thread empties: the array is then its alone, and
+        // emptying it after writing keeps its memory for reuse instead of copying it.
+        let full = Sink.Held(next)
         next = []
         room.wait()
         queue.async { [sink, room] in
@@ -258,9 +260,18 @@ public final class OutputWriter {
         /// A buffer written before, emptied, when there is one.
         func reused() -> [UInt8]? { lock.withLock { reusable.popLast() } }
 
-        func write(_ bytes: [UInt8]) {
-            var done = bytes
+        /// A buffer on its way to the writing thread.
+        final class Held: @unchecked Sendable {
+            var bytes: [UInt8]
+            init(_ bytes: [UInt8]) { self.bytes = bytes }
+        }
+
+        /// Writes the buffer, and keeps it (emptied) for the next one unless it grew large.
+        func write(_ held: Held) {
+            var done = held.bytes
+            held.bytes = []
             writeAll(done[...])
+            guard done.capacity <= 4 * OutputWriter.flushSize else { return }
             done.removeAll(keepingCapacity: true)
             lock.withLock { if reusable.count < OutputWriter.inFlight { reusable.append(done) } }
         }
