@@ -67,7 +67,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         }
     }
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
-    typealias Item = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
+    typealias Item = InputBatches.Item
     /// A batch's records read on both cores (while the batch before is added, in order).
     /// A damaged line becomes an error record in its place (it reaches the inventory);
     /// only a record of another stage's kind stops the stage.
@@ -130,26 +130,10 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
             if read.input.status == "error" { errors += 1 }
         }
     }
-    var lines = input?.lines[...]
-    var indexedLine = 0
+    var batches = InputBatches(input: input)
     var reader = LineReader()
     /// The next 512 records: by the input index, or read from stdin.
-    func next() throws -> [Item]? {
-        var batch: [Item] = []
-        while batch.count < 512 {
-            if lines != nil {
-                // The stages write no blank lines: the n-th line of the index is line n.
-                guard let line = lines!.popFirst() else { break }
-                indexedLine += 1
-                batch.append((indexedLine, nil, line))
-            } else {
-                guard let line = try reader.nextLine() else { break }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                batch.append((reader.lineNumber, line, nil))
-            }
-        }
-        return batch.isEmpty ? nil : batch
-    }
+    func next() throws -> [Item]? { try batches.next(from: &reader, count: 512) }
     try Parallel.pipeline(next: next, compute: read, commit: add)
     cache?.finish()
     if let cache, cache.reused > 0 {

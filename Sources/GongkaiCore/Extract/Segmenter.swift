@@ -167,7 +167,7 @@ enum Segmenter {
             while i + 2 < n {
                 // Every marker and 、 start with a three-byte character.
                 guard u[i] & 0xF0 == 0xE0 else { i += 1; continue }
-                let scalar = Int(u[i] & 0x0F) << 12 | Int(u[i + 1] & 0x3F) << 6 | Int(u[i + 2] & 0x3F)
+                let scalar = Int(String.scalar(u, at: i).value)
                 if scalar == 0x3001 {  // 、: each numeral 一…十 is the three bytes before it
                     if i >= 3, numeralBytes.contains(UInt32(u[i - 3]) << 16 | UInt32(u[i - 2]) << 8 | UInt32(u[i - 1])) { return false }
                 } else if startsMarker[scalar] {

@@ -91,13 +91,13 @@ public enum Fingerprint {
 
     /// FNV-1a of the 4-gram at `i`: each scalar's four bytes, low first.
     static func hash(_ v: UnsafeBufferPointer<UInt32>, _ i: Int) -> UInt32 {
-        var h: UInt32 = 2_166_136_261
+        var h = offsetBasis
         for k in i..<(i + 4) {
             let x = v[k]
-            h = (h ^ (x & 0xFF)) &* 16_777_619
-            h = (h ^ ((x >> 8) & 0xFF)) &* 16_777_619
-            h = (h ^ ((x >> 16) & 0xFF)) &* 16_777_619
-            h = (h ^ (x >> 24)) &* 16_777_619
+            h = (h ^ (x & 0xFF)) &* prime
+            h = (h ^ ((x >> 8) & 0xFF)) &* prime
+            h = (h ^ ((x >> 16) & 0xFF)) &* prime
+            h = (h ^ (x >> 24)) &* prime
         }
         return h
     }

@@ -336,6 +336,38 @@ struct ContentKey {
     var hex: String { FastHash.hex(bytes) }
 }
 
+/// A stage's input lines, a batch at a time: those its input index gives (each read when
+/// needed; the stages write no blank lines, so the n-th line of the index is line n), or
+/// those of `reader` (lines of spaces only are no record and skipped).
+public struct InputBatches {
+    public typealias Item = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
+    let input: IndexedInput?
+    var taken = 0
+
+    public init(input: IndexedInput?) { self.input = input }
+
+    /// The next `count` lines, or fewer once they hold `bytes`; nil at the end.
+    public mutating func next(from reader: inout LineReader, count: Int, bytes limit: Int = .max) throws -> [Item]? {
+        var batch: [Item] = []
+        var bytes = 0
+        while batch.count < count && bytes < limit {
+            if let input {
+                guard taken < input.lines.count else { break }
+                let line = input.lines[taken]
+                taken += 1
+                batch.append((taken, nil, line))
+                bytes += line.length
+            } else {
+                guard let line = try reader.nextLine() else { break }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                batch.append((reader.lineNumber, line, nil))
+                bytes += line.count
+            }
+        }
+        return batch.isEmpty ? nil : batch
+    }
+}
+
 /// A stage's input read through the index the stage before wrote of it (`OutputIndex`):
 /// every record's key, in order, known without reading the record, and each record read
 /// only when it is needed. Aggregate's `--input-index`: on a re-run it takes an unchanged

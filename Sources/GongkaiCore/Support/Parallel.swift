@@ -181,7 +181,7 @@ public struct RecordStream {
                              fast: (([UInt8]) -> RecordOutcome?)? = nil,
                              transform: ([String: JSON]) throws -> RecordOutcome) throws {
         // A line read from stdin (`raw`), or one the input index gives (read when needed).
-        typealias Entry = (line: Int, raw: [UInt8]?, indexed: IndexedInput.Line?)
+        typealias Entry = InputBatches.Item
         if let inputProblem { report("\(stage): \(inputProblem); reading every line instead") }
         // What the work on other threads reads: copies, not `self`, which `commit` changes meanwhile.
         let keyed = previous != nil || index != nil
@@ -189,28 +189,9 @@ public struct RecordStream {
         let version = self.version
         let listing = self.listing
         let input = self.input
-        var indexedLine = 0
+        var batches = InputBatches(input: input)
         /// The next batch of lines: `batchSize` of them or `batchBytes`, nil at the end.
-        func next() throws -> [Entry]? {
-            var batch: [Entry] = []
-            var bytes = 0
-            while batch.count < batchSize && bytes < batchBytes {
-                if let input {
-                    // The stages write no blank lines: the n-th line of the index is line n.
-                    guard indexedLine < input.lines.count else { break }
-                    let line = input.lines[indexedLine]
-                    indexedLine += 1
-                    batch.append((indexedLine, nil, line))
-                    bytes += line.length
-                } else {
-                    guard let line = try reader.nextLine() else { break }
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                    batch.append((reader.lineNumber, line, nil))
-                    bytes += line.count
-                }
-            }
-            return batch.isEmpty ? nil : batch
-        }
+        func next() throws -> [Entry]? { try batches.next(from: &reader, count: batchSize, bytes: batchBytes) }
         // Parsed, transformed and serialized on both cores; only the writing is in order.
         func compute(_ batch: [Entry]) -> [Result<Item, NDJSONError>] {
             Parallel.map(batch) { item -> Result<Item, NDJSONError> in
