@@ -4,7 +4,7 @@ import GongkaiCore
 let usage = """
 usage: gongkai-render --out DIR [--excel] [--cache FILE] < tables.ndjson
 
-Reads gongkai.table/1 records on stdin and writes, for each table NAME,
+Reads gongkai.table/2 (and /1) records on stdin and writes, for each table NAME,
 DIR/NAME.csv (RFC 4180, UTF-8, CRLF, column ids as header), DIR/NAME.md
 (Markdown, Chinese labels, numbers right-aligned, blanks blank) and the SVG
 charts the table asks for (DIR/NAME-CHART.svg, embedded in NAME.md), plus
@@ -48,7 +48,7 @@ func parseTable(_ raw: [UInt8], line: Int) -> Result<Table, NDJSONError> {
         guard case .object(let record) = try JSON.parse(raw) else {
             return .failure(NDJSONError(line: line, message: "expected a JSON object, found another JSON value"))
         }
-        _ = try Schema.require(record, oneOf: [Schema.table], stage: "gongkai-render")
+        _ = try Schema.require(record, oneOf: [Schema.table, Schema.tableV1], stage: "gongkai-render")
         return .success(try Table(json: record))
     } catch let e as JSONParseError {
         return .failure(NDJSONError(line: line, message: "malformed JSON record: \(e)"))

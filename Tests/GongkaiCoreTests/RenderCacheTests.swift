@@ -166,7 +166,9 @@ import Testing
         Self.grouped(agencies: 4, big: 2).records { records.append($0) }
         // 机关0, 机关1, 机关2 in two pieces (2000 + 500 rows), 机关3.
         #expect(records.map { $0["rows"]?.arrayValue?.count ?? -1 } == [40, 40, 2000, 500, 40])
-        #expect(records.map { $0["rows"]?.arrayValue?.first?.arrayValue?.first?.stringValue } == ["机关0", "机关1", "机关2", "机关2", "机关3"])
+        // Each record holds its group's name once (`same`), and read back its rows have it.
+        #expect(records.map { $0["same"]?["cells"]?.arrayValue?.first?.stringValue } == ["机关0", "机关1", "机关2", "机关2", "机关3"])
+        #expect(try records.map { try Table(json: $0.objectValue ?? [:]).rows.first?.first?.stringValue } == ["机关0", "机关1", "机关2", "机关2", "机关3"])
         #expect(records.dropLast().allSatisfy { $0["continued"] == .bool(true) } && records.last?["continued"] == .bool(false))
         // Written on both cores: the same records.
         #expect(try StreamTests.written(Self.grouped(agencies: 300, big: 150)) == Self.lines([Self.grouped(agencies: 300, big: 150)]))

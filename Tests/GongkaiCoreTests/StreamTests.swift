@@ -158,6 +158,60 @@ import Testing
         #expect(index.contains("| 分组 | 4500 |") && index.contains("| 30 |"))
     }
 
+    /// A grouped table's record holds the cells its rows share in the grouping column and
+    /// its details once (`same`); read back, every row has them in their columns again.
+    @Test func aGroupedRecordHoldsItsSharedCellsOnce() throws {
+        let columns: [Table.Column] = [.init("n", "序号", "integer"), .init("agency", "机关"), .init("value", "数值", "number"), .init("kind", "类别")]
+        let rows: [[JSON]] = [
+            [.int(1), .string("甲局"), .number("1.5"), .string("局")], [.int(2), .string("甲局"), .null, .string("局")],
+            [.int(3), .string("乙委"), .number("7"), .string("委")],
+            // A detail that is not the same in every row of its group: the record holds all cells.
+            [.int(4), .string("丙办"), .number("8"), .string("办")], [.int(5), .string("丙办"), .number("9"), .string("室")],
+        ]
+        let t = Table(name: "g", title: "分组", description: "", columns: columns, rows: rows,
+                      grouping: Table.Grouping(column: "agency", details: ["kind"]))
+        #expect(t.sameColumns == [1, 3])
+        var records: [JSON] = []
+        t.records { records.append($0) }
+        #expect(records.count == 3)
+        #expect(records[0]["same"] == .object(["columns": .array([.int(1), .int(3)]), "cells": .array([.string("甲局"), .string("局")])]))
+        #expect(records[0]["rows"] == .array([.array([.int(1), .number("1.5")]), .array([.int(2), .null])]))
+        #expect(records[1]["same"]?["cells"] == .array([.string("乙委"), .string("委")]))
+        #expect(records[2]["same"] == nil && records[2]["rows"]?.arrayValue?.first?.arrayValue?.count == 4)
+        #expect(records[0]["schema"] == .string("gongkai.table/2") && records[1]["schema"] == .string("gongkai.table/2"))
+        var back = try Table(json: records[0].objectValue ?? [:])
+        for r in records.dropFirst() { back.rows += try Table(json: r.objectValue ?? [:]).rows }
+        #expect(back.rows == rows)
+        // An ungrouped table's records never carry `same`.
+        var plain: [JSON] = []
+        Self.bigTable(rows: 30).records(chunk: 10) { plain.append($0) }
+        #expect(Self.bigTable(rows: 1).sameColumns.isEmpty && plain.allSatisfy { $0["same"] == nil })
+    }
+
+    @Test func sameCellsGoBackWhereTheySay() throws {
+        func rows(_ record: String) throws -> [[JSON]] { try Table(json: JSON.parse(record).objectValue ?? [:]).rows }
+        let head = #"{"schema":"gongkai.table/2","name":"x","continuation":true,"continued":false,"#
+        // First, last and middle columns.
+        #expect(try rows(head + #""rows":[[2,4],[20,40]],"same":{"columns":[0,2,4],"cells":["a","c","e"]}}"#)
+                == [[.string("a"), .int(2), .string("c"), .int(4), .string("e")], [.string("a"), .int(20), .string("c"), .int(40), .string("e")]])
+        #expect(try rows(head + #""rows":[[]],"same":{"columns":[0],"cells":[null]}}"#) == [[.null]])
+        // Positions out of order or past the row, or as many cells as positions: refused.
+        for bad in [#"{"columns":[1,0],"cells":["a","b"]}"#, #"{"columns":[0,5],"cells":["a","b"]}"#, #"{"columns":[0],"cells":["a","b"]}"#,
+                    #"{"columns":[-1],"cells":["a"]}"#, #"{"columns":["0"],"cells":["a"]}"#, #"["a"]"#] {
+            #expect(throws: StageFailure.self, "\(bad)") { try rows(head + #""rows":[[1,2]],"same":"# + bad + "}") }
+        }
+    }
+
+    /// Records written before `same` (gongkai.table/1) are still rendered.
+    @Test func renderReadsVersionOneRecords() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v1 = #"{"schema":"gongkai.table/1","name":"old","title":"旧","description":"","columns":[{"id":"a","label":"甲","type":"text"},{"id":"b","label":"乙","type":"integer"}],"rows":[["x",1],["y",null]]}"#
+        let out = dir.appendingPathComponent("o")
+        try Self.render(v1 + "\n", in: dir, out: out)
+        #expect(try String(contentsOf: out.appendingPathComponent("old.csv"), encoding: .utf8) == "a,b\r\nx,1\r\ny,\r\n")
+    }
+
     @Test func rowsWithoutTheirTableAreRefused() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

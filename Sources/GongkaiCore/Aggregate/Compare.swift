@@ -474,9 +474,11 @@ enum Compare {
             row.append(note)
             return row
         }
-        // The same rows' bytes written straight: the cells that repeat (an agency's region,
-        // name and kind; an indicator's or metric's four cells) serialized once, the rest as
-        // `row` makes them (2.9 million rows at 100,000 reports).
+        // The same rows' bytes written straight: the cells that repeat (an indicator's or
+        // metric's four cells) serialized once, the rest as `row` makes them (2.9 million rows
+        // at 100,000 reports); an agency's region, name and kind are left out, as its records
+        // hold them once (`Table.sameColumns`: the table is grouped by agency, with region and
+        // kind as details).
         func cellsBytes(_ cells: [JSON]) -> [UInt8] {
             var b: [UInt8] = []
             for c in cells {
@@ -484,9 +486,6 @@ enum Compare {
                 b.append(UInt8(ascii: ","))
             }
             return b
-        }
-        let seriesBytes: [[UInt8]] = allSeries.map { series in
-            [UInt8(ascii: "[")] + cellsBytes([.string(series[0].region), .string(series[0].agency), .string(series[0].kind)])
         }
         let indicatorBytes = indicatorCells.map(cellsBytes)
         let metricBytes = metricCells.map(cellsBytes)
@@ -504,7 +503,7 @@ enum Compare {
                 if let y { Report.write(Int64(y), to: &out) } else { out.append(contentsOf: JSONBytes.null) }
                 out.append(UInt8(ascii: ","))
             }
-            out.append(contentsOf: seriesBytes[Int(ref.series)])
+            out.append(UInt8(ascii: "["))
             if ref.what >= 0 {
                 let i = Indicators.all[Int(ref.what)]
                 let value = e.values[Int(ref.what)]

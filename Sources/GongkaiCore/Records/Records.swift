@@ -4,10 +4,13 @@ public enum Schema {
     public static let document = "gongkai.document/1"
     public static let normalized = "gongkai.normalized/1"
     public static let report = "gongkai.report/1"
-    public static let table = "gongkai.table/1"
+    /// Version 2: a record of a grouped table may hold the cells its rows share once, in `same`.
+    public static let table = "gongkai.table/2"
+    /// Tables as written before `same`: still read (a version 1 record is a version 2 record without it).
+    public static let tableV1 = "gongkai.table/1"
 
-    /// Every schema this gongkai reads and writes.
-    public static let all: Set<String> = [document, normalized, report, table]
+    /// Every schema this gongkai reads (and, but for `tableV1`, writes).
+    public static let all: Set<String> = [document, normalized, report, table, tableV1]
     /// The kinds of record a document's error can travel in.
     public static let perDocument: Set<String> = [document, normalized, report]
 

@@ -418,7 +418,8 @@ public struct Table: Equatable, Sendable {
 
     /// The stream record holding the rows `range`, serialized: the bytes of
     /// `record(range.map(row(at:)), …).write`. When the row source writes its rows' bytes
-    /// itself, the record is written without them and they go where its `"rows":[]` is.
+    /// itself, the record is written without them and they go where its `"rows":[]` is
+    /// (the source writes them without the cells the record's `same` holds).
     func recordBytes(_ range: Range<Int>, first: Bool, continued: Bool) -> [UInt8] {
         var out: [UInt8] = []
         guard rows.isEmpty, let write = rowSource?.bytes else {
@@ -426,7 +427,10 @@ public struct Table: Equatable, Sendable {
             return out
         }
         var shell: [UInt8] = []
-        record([], first: first, continued: continued).write(to: &shell)
+        // The cells every row of a grouped table's record shares, from its first row.
+        let columns = sameColumns
+        let same = columns.isEmpty || range.isEmpty ? nil : { let r = row(at: range.lowerBound); return columns.map { r[safe: $0] ?? .null } }()
+        record([], first: first, continued: continued, same: same).write(to: &shell)
         // The top-level key: no other object of a table record has one named rows, and a
         // quote inside a string is escaped, so these bytes are found nowhere else.
         let empty = Array(#""rows":[]"#.utf8)
@@ -444,9 +448,26 @@ public struct Table: Equatable, Sendable {
         return out
     }
 
-    /// The stream record holding `rows`: the first (everything) or a continuation.
-    func record(_ rows: [[JSON]], first: Bool, continued: Bool) -> JSON {
-        first ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued)
+    /// The stream record holding `rows`: the first (everything) or a continuation. In a
+    /// grouped table, the cells of the grouping column and its details that every row of
+    /// the record shares are written once, as its `same` (see `sameColumns`); `same` gives
+    /// them when `rows` are already without them.
+    func record(_ rows: [[JSON]], first: Bool, continued: Bool, same given: [JSON]? = nil) -> JSON {
+        var rows = rows
+        var same = given
+        let columns = sameColumns
+        if same == nil, !columns.isEmpty, let head = rows.first,
+           rows.allSatisfy({ r in columns.allSatisfy { (r[safe: $0] ?? .null) == (head[safe: $0] ?? .null) && $0 < r.count } }) {
+            same = columns.map { head[$0] }
+            let dropped = Set(columns)
+            rows = rows.map { r in r.indices.filter { !dropped.contains($0) }.map { r[$0] } }
+        }
+        var record = first ? firstRecord(rows: rows, continued: continued) : continuationRecord(rows: rows, continued: continued)
+        if let same, case .object(var o) = record {
+            o["same"] = .object(["columns": .array(columns.map(JSON.int)), "cells": .array(same)])
+            record = .object(o)
+        }
+        return record
     }
 
     /// The first stream record: everything, with `rows` for rows.
@@ -465,6 +486,41 @@ public struct Table: Equatable, Sendable {
             "schema": .string(Schema.table), "name": .string(name), "continuation": .bool(true),
             "continued": .bool(continued), "rows": .array(rows.map(JSON.array)),
         ])
+    }
+
+    /// The columns whose cells a grouped table's stream record may hold once, in `same`,
+    /// instead of in each row: the grouping column and its details, by position. (A record
+    /// of a grouped table holds rows of one group, so they share these cells.)
+    public var sameColumns: [Int] {
+        guard let grouping else { return [] }
+        return Set(([grouping.column] + grouping.details).compactMap(column)).sorted()
+    }
+
+    /// `rows` with the cells of a record's `same` put back in their columns.
+    static func expand(_ rows: [[JSON]], same: JSON) throws -> [[JSON]] {
+        guard let positions = same["columns"]?.arrayValue?.compactMap(\.intValue), let cells = same["cells"]?.arrayValue,
+              positions.count == cells.count, positions.count == same["columns"]?.arrayValue?.count,
+              zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }), (positions.first ?? 0) >= 0 else {
+            throw StageFailure("a table record's \"same\" is not {\"columns\": [ascending positions], \"cells\": [as many cells]}")
+        }
+        return try rows.map { row in
+            guard let last = positions.last, last < row.count + positions.count else {
+                throw StageFailure("a table record's \"same\" puts a cell at column \(positions.last ?? 0), past the end of its rows")
+            }
+            var full: [JSON] = []
+            full.reserveCapacity(row.count + positions.count)
+            var next = 0, k = 0
+            while full.count < row.count + positions.count {
+                if k < positions.count, positions[k] == full.count {
+                    full.append(cells[k])
+                    k += 1
+                } else {
+                    full.append(row[next])
+                    next += 1
+                }
+            }
+            return full
+        }
     }
 
     /// Row `i`, held or made.
@@ -513,6 +569,7 @@ public struct Table: Equatable, Sendable {
         description = o["description"]?.stringValue ?? ""
         columns = (o["columns"]?.arrayValue ?? []).map(Column.init(json:))
         rows = (o["rows"]?.arrayValue ?? []).map { $0.arrayValue ?? [] }
+        if let same = o["same"], !same.isNull { rows = try Table.expand(rows, same: same) }
         charts = (o["charts"]?.arrayValue ?? []).map(Chart.init(json:))
         if let g = o["grouping"], let column = g["column"]?.stringValue {
             grouping = Grouping(column: column, details: (g["details"]?.arrayValue ?? []).compactMap(\.stringValue))
