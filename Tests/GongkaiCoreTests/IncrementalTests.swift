@@ -124,29 +124,78 @@ import Testing
         }
     }
 
-    /// Aggregate's cache keeps the one before as FILE.spare and writes the next over it;
-    /// every run's tables are those of a run without a cache, and the readings are reused.
-    @Test func theAggregateCacheIsWrittenOverItsSpare() throws {
+    /// Aggregate's cache is appended to while at least half of it is readings its index
+    /// lists; then it is written anew, over the one before the previous (FILE.spare). Every
+    /// run's tables are those of a run without a cache, and the readings are reused.
+    @Test func theAggregateCacheIsAppendedToThenWrittenOverItsSpare() throws {
         let dir = try EndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let reports = try AggregateReuseTests.syntheticReports(count: 40, seed: 3, in: dir)
         let cache = dir.appendingPathComponent("work/aggregate.cache").path
-        let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
-        var reused: [String] = []
-        for _ in 0..<3 {
-            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
-            #expect(r.stdout == plain)
-            reused.append(r.stderr.firstMatch(of: /(\d+) of 40 records unchanged/).map { String($0.1) } ?? "0")
+        let original = try String(contentsOf: reports, encoding: .utf8)
+        let lines = original.split(separator: "\n").count
+        func size() throws -> Int { try #require(FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int) }
+        /// The bytes of the readings the index lists (each with its newline).
+        func listed() throws -> Int {
+            try String(contentsOfFile: cache + ".idx", encoding: .utf8).split(separator: "\n").reduce(0) { $0 + Int($1.split(separator: "\t")[2])! + 1 }
         }
-        #expect(reused == ["0", "40", "40"])
+        /// Runs aggregate with the cache over `text`: its tables must be a plain run's; gives how many readings it took.
+        func run(_ text: String) throws -> Int {
+            try Data(text.utf8).write(to: reports)
+            let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports).stdout
+            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == plain, "differs from a run without the cache")
+            return r.stderr.firstMatch(of: /(\d+) of \d+ records unchanged/).map { Int($0.1)! } ?? 0
+        }
+        /// `text` with the received count of every `step`-th report raised by `by`.
+        func changed(_ text: String, every step: Int, by: Int) -> String {
+            var n = 0
+            return text.replacing(/"apply\.received\.total":(\d+)/) { m in
+                n += 1
+                return n % step == 0 ? #""apply.received.total":\#(Int(m.1)! + by)"# : String(m.0)
+            }
+        }
+        #expect(lines >= 40)
+        #expect(try run(original) == 0)
+        let first = try size()
+        #expect(try listed() == first && first > 0)
+        #expect(try run(original) == lines)
+        #expect(try size() == first)  // nothing new: nothing written
+        // Four reports changed: their readings appended, the others left where they are.
+        let some = changed(original, every: 10, by: 1)
+        #expect(try run(some) == lines - 4)
+        let grown = try size()
+        #expect(grown - first > first / 20 && grown - first < first / 5)  // four readings of forty
+        let nowListed = try listed()
+        #expect(abs(nowListed - first) < first / 100 && nowListed < grown)
+        #expect(!FileManager.default.fileExists(atPath: cache + ".spare"))
+        // Every report changed: appended again, now half of the cache is no longer listed...
+        let all = changed(original, every: 1, by: 7)
+        #expect(try run(all) == 0)
+        #expect(try size() > 2 * first - first / 10)
+        // ...so the next run writes it anew: only what it lists, the old cache kept as the spare.
+        #expect(try run(all) == lines)
+        #expect(try size() == (try listed()))
+        #expect(abs((try size()) - first) < first / 10)
         #expect(FileManager.default.fileExists(atPath: cache + ".spare"))
-        // The cache written over its (longer or shorter) spare reads back whole.
-        let size = try #require(FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int)
-        try Data(repeating: 0x41, count: size * 2).write(to: URL(fileURLWithPath: cache + ".spare"))
-        let again = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
-        #expect(again.stdout == plain)
-        #expect((try FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int) == size)
-        #expect(try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports).stderr.contains("40 of 40 records unchanged"))
+        // A readings file cut short or grown since its index: not taken; the next run writes it anew.
+        let kept = try Data(contentsOf: URL(fileURLWithPath: cache))
+        try (kept + Data("junk".utf8)).write(to: URL(fileURLWithPath: cache))
+        #expect(try run(all) == 0)
+        #expect(try run(all) == lines)
+        // Written over a spare longer than it (and then one shorter), it reads back whole.
+        try Data(repeating: 0x41, count: kept.count * 2).write(to: URL(fileURLWithPath: cache + ".spare"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: cache))
+        #expect(try run(all) == 0)
+        #expect(try size() == (try listed()) && (try size()) == kept.count)
+        #expect(try run(all) == lines)
+        // The last report gone: its reading, the cache's last, is cut off, and the rest is still taken.
+        let fewer = all.split(separator: "\n").dropLast().joined(separator: "\n") + "\n"
+        #expect(try run(fewer) == lines - 1)
+        let cut = try size()
+        #expect(try cut == listed() && cut < kept.count)
+        #expect(try run(fewer) == lines - 1)
     }
 
     @Test func anOutputRewrittenSinceItsIndexIsNotTrusted() throws {

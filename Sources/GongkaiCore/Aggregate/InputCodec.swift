@@ -251,12 +251,21 @@ enum InputCodec {
 /// the record's bytes salted with the aggregate build. A record whose bytes are unchanged
 /// is taken from there instead of being parsed. A cache that cannot be written is dropped
 /// (the next run parses everything): it never fails the run.
+///
+/// While at least half of FILE is readings the last run listed, a run appends the readings
+/// it made to FILE and rewrites only the index (a nightly run after a few files changed
+/// writes a few readings, not all of them again); otherwise it writes the cache anew, over
+/// the one before the previous (FILE.spare), and FILE holds only what it lists.
 public final class InputCache: @unchecked Sendable {
     let path: String
     let salt: String
     let previous: PreviousOutput?
     var out: FileWriter?
     let index: OutputIndex
+    /// Appending: where the previous cache ends (the first new reading's offset).
+    let appendAt: Int?
+    /// Appending: the end of the last reading the index lists so far.
+    private var end = 0
     public private(set) var reused = 0
     public private(set) var records = 0
 
@@ -264,6 +273,14 @@ public final class InputCache: @unchecked Sendable {
         self.path = path
         self.salt = salt
         previous = PreviousOutput(output: path, index: path + ".idx")
+        if let previous, previous.size > 0, previous.listedBytes * 2 >= previous.size,
+           let appending = try? FileWriter(path: path, append: true) {
+            out = appending
+            appendAt = previous.size
+            index = OutputIndex(path: path + ".idx")
+            return
+        }
+        appendAt = nil
         // The cache before the previous one (kept as FILE.spare) is written over: its space is
         // reused instead of a new file's being allocated, which cost seconds at 100,000 reports.
         rename(path + ".spare", path + ".new")
@@ -283,7 +300,23 @@ public final class InputCache: @unchecked Sendable {
     public func keep(key: String, blob: [UInt8]?, reused: Bool) {
         records += 1
         if reused { self.reused += 1 }
-        guard let blob, let out else { return }
+        guard let out else { return }
+        if let appendAt {
+            // A reading taken from the cache stays where it is; a new one goes at the end.
+            if reused, let e = previous?.entry(for: key) {
+                index.add(key: key, offset: e.offset, length: e.length)
+                end = max(end, e.offset + e.length + 1)
+                return
+            }
+            guard let blob else { return }
+            let at = appendAt + out.position
+            out.write(bytes: blob)
+            out.write(bytes: [0x0A])
+            index.add(key: key, offset: at, length: blob.count)
+            end = max(end, at + blob.count + 1)
+            return
+        }
+        guard let blob else { return }
         out.write(bytes: blob)
         out.write(bytes: [0x0A])
         index.add(key: key, length: blob.count)
@@ -296,6 +329,13 @@ public final class InputCache: @unchecked Sendable {
         guard let out else { return }
         do {
             try out.close()
+            if appendAt != nil {
+                // The cache ends where the last reading its index lists does (readings no
+                // longer listed at its end are cut off): a run checks that before taking any.
+                if truncate(path, off_t(end)) != 0 { throw StageFailure(String(cString: strerror(errno))) }
+                try index.save()
+                return
+            }
             try index.save()
             // The previous cache becomes the spare the next run writes over.
             if access(path, F_OK) == 0 { rename(path, path + ".spare") }

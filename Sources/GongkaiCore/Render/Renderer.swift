@@ -887,12 +887,16 @@ final class FileWriter {
     var buffer: [UInt8] = []
     let path: String
     let background: OutputWriter?
+    let append: Bool
 
     /// `overwrite`: an existing file is written over from its start (its space reused, no
-    /// new blocks and pages for the same bytes) and cut to length at `close`.
-    init(path: String, overwrite: Bool = false, background: Bool = false) throws {
+    /// new blocks and pages for the same bytes) and cut to length at `close`. `append`: the
+    /// bytes go after the file's (`position` counts only these), and nothing is cut.
+    init(path: String, overwrite: Bool = false, append: Bool = false, background: Bool = false) throws {
+        precondition(!(append && background), "a file appended to is written on the caller's thread")
         self.path = path
-        fd = open(path, overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        self.append = append
+        fd = open(path, append ? O_WRONLY | O_APPEND : overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         self.background = background ? OutputWriter(fd: fd, name: path, stopping: false) : nil
         if !background { buffer.reserveCapacity(1 << 20) }
@@ -938,7 +942,7 @@ final class FileWriter {
         }
         try flush()
         var st = stat()
-        if fstat(fd, &st) == 0, Int(st.st_size) > position, ftruncate(fd, off_t(position)) != 0 {
+        if !append, fstat(fd, &st) == 0, Int(st.st_size) > position, ftruncate(fd, off_t(position)) != 0 {
             let problem = String(cString: strerror(errno))
             Glibc.close(fd)
             throw StageFailure("cannot cut '\(path)' to its length: \(problem)")

@@ -107,6 +107,9 @@ public final class PreviousOutput {
     /// The previous output, open for reading (lines are copied from it).
     public let fd: Int32
     var entries: [String: Entry] = [:]
+    /// The output's size, and how many of its bytes the index lists (lines and newlines).
+    public private(set) var size = 0
+    public private(set) var listedBytes = 0
 
     /// Nil when either file is missing or unreadable: the stage then computes everything.
     public init?(output: String, index: String) {
@@ -115,7 +118,7 @@ public final class PreviousOutput {
         guard fd >= 0 else { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }  // (deinit closes the file)
-        let size = Int(st.st_size)
+        size = Int(st.st_size)
         var end = 0
         let list = PreviousOutput.entries(ofIndex: bytes, size: size)
         entries.reserveCapacity(list.count)  // (not rehashed as it grows)
@@ -123,6 +126,7 @@ public final class PreviousOutput {
             entries[key] = entry
             end = max(end, entry.offset + entry.length + 1)
         }
+        listedBytes = entries.values.reduce(0) { $0 + $1.length + 1 }
         // The index lists every line of the output it was written with: an output of
         // another size is not that output (rewritten since), and nothing is taken from it.
         if end != size { return nil }  // (deinit closes the file)
@@ -265,6 +269,11 @@ public final class OutputIndex {
         let flag = error.map { $0 ? "\te" : "\t-" } ?? ""
         text.append(contentsOf: Array("\(key)\t\(offset)\t\(length)\(flag)\n".utf8))
         offset += length + 1
+    }
+
+    /// Records that the line for `key` is at `at` (a file written out of order: a cache appended to).
+    public func add(key: String, offset at: Int, length: Int) {
+        text.append(contentsOf: Array("\(key)\t\(at)\t\(length)\n".utf8))
     }
 
     public func save() throws {
