@@ -3,7 +3,7 @@ import GongkaiCore
 let usage = """
 usage: gongkai-aggregate [--previous FILE --index FILE] [--cache FILE [--input-index FILE]] < reports.ndjson > tables.ndjson
 
-Reads the records gongkai-extract writes (gongkai.report/1, and the error
+Reads the records gongkai-extract writes (gongkai.report/2 or /1, and the error
 records passed through) on stdin and writes gongkai.table/2 records on stdout:
 summary, inventory (every input file with its status and reason), unread (files
 that gave no report, by reason), reports (every report with all its values),

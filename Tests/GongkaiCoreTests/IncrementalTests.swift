@@ -124,6 +124,16 @@ import Testing
         }
     }
 
+    /// `record` (a report's line) with the value of apply.received.total in its `values` made
+    /// `change` of it; nil when it has none. (Its provenance may hold the same id with a line number.)
+    static func withReceived(_ record: String, _ change: (Int) -> Int) -> String? {
+        guard let values = record.range(of: #""values":{"#),
+              let m = record[values.upperBound...].firstMatch(of: /"apply\.received\.total":(\d+)/) else { return nil }
+        var out = record
+        out.replaceSubrange(m.range, with: #""apply.received.total":\#(change(Int(m.1)!))"#)
+        return out
+    }
+
     /// Aggregate's cache is appended to while at least half of it is readings its index
     /// lists; then it is written anew, over the one before the previous (FILE.spare). Every
     /// run's tables are those of a run without a cache, and the readings are reused.
@@ -151,10 +161,11 @@ import Testing
         /// `text` with the received count of every `step`-th report raised by `by`.
         func changed(_ text: String, every step: Int, by: Int) -> String {
             var n = 0
-            return text.replacing(/"apply\.received\.total":(\d+)/) { m in
+            return text.split(separator: "\n").map { line in
+                guard let raised = IncrementalTests.withReceived(String(line), { $0 + by }) else { return String(line) }
                 n += 1
-                return n % step == 0 ? #""apply.received.total":\#(Int(m.1)! + by)"# : String(m.0)
-            }
+                return n % step == 0 ? raised : String(line)
+            }.joined(separator: "\n") + "\n"
         }
         #expect(lines >= 40)
         #expect(try run(original) == 0)
@@ -306,9 +317,9 @@ import Testing
 
         // One report's figure changed: its agency's records are made again, the others copied.
         var lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let k = try #require(lines.firstIndex { $0.contains(#""year":2021"#) && $0.contains(#""apply.received.total":"#) })
-        let value = try #require(lines[k].firstMatch(of: /"apply\.received\.total":(\d+)/))
-        lines[k] = lines[k].replacingOccurrences(of: String(value.0), with: #""apply.received.total":\#(Int(value.1)! + 1000)"#)
+        let k = try #require(lines.firstIndex { $0.contains(#""year":2021"#) && IncrementalTests.withReceived($0, { $0 }) != nil })
+        var raised = 0
+        lines[k] = try #require(IncrementalTests.withReceived(lines[k]) { raised = $0 + 1000; return raised })
         try Data(lines.joined(separator: "\n").utf8).write(to: reports)
         let changed = try IncrementalTests.stage("gongkai-aggregate", [], stdin: reports, output: tables, previous: true)
         let after = try #require(changed.stderr.firstMatch(of: /(\d+) of (\d+) agencies' records \(year-over-year, every report\) unchanged/))
@@ -322,7 +333,7 @@ import Testing
         let withReuse = try Data(contentsOf: tables)
         let plain = try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)
         #expect(withReuse == plain.stdout)
-        #expect(String(decoding: withReuse, as: UTF8.self).contains("\(Int(value.1)! + 1000)"))
+        #expect(raised >= 1000 && String(decoding: withReuse, as: UTF8.self).contains("\(raised)"))
     }
 
     /// "N of M tables of a year … unchanged" from aggregate's stderr.
@@ -421,9 +432,7 @@ import Testing
         #expect(try run().reused == nil)  // nothing to take yet
         #expect(try run().reused == lines)
         // One record changed: read again, the others taken.
-        var text = try String(contentsOf: reports, encoding: .utf8)
-        let value = try #require(text.firstMatch(of: /"apply\.received\.total":(\d+)/))
-        text.replaceSubrange(value.range, with: #""apply.received.total":\#(Int(value.1)! + 1)"#)
+        let text = try #require(IncrementalTests.withReceived(try String(contentsOf: reports, encoding: .utf8)) { $0 + 1 })
         try Data(text.utf8).write(to: reports)
         #expect(try run().reused == lines - 1)
         // A damaged cache: nothing taken from it, the tables still right.
@@ -500,9 +509,8 @@ import Testing
 
         // A figure changed in place after the index was written, the file's size the same:
         // the index's keys would name the old records, so the index is not taken.
-        var text = try String(contentsOf: reports, encoding: .utf8)
-        let value = try #require(text.firstMatch(of: /"apply\.received\.total":(\d)/))
-        text.replaceSubrange(value.range, with: #""apply.received.total":\#((Int(value.1)! + 1) % 10)"#)
+        // (Its last digit changed: the same number of digits.)
+        let text = try #require(IncrementalTests.withReceived(try String(contentsOf: reports, encoding: .utf8)) { $0 / 10 * 10 + ($0 % 10 + 1) % 10 })
         let indexBytes = try Data(contentsOf: URL(fileURLWithPath: index))
         Thread.sleep(forTimeInterval: 0.05)
         try Data(text.utf8).write(to: reports)

@@ -71,6 +71,9 @@ import Testing
         odd.values["apply.received.commercial"] = .some(nil)
         odd.values["review.total"] = .some(Quantity(Int(Int64.min + 1)))
         odd.provenance["apply.received.total"] = Provenance(line: 0, text: "减\t\u{1}\"1,234.567\"")
+        odd.provenance["active.procurement.amount"] = Provenance(line: 3, text: "0.0005")  // the value as written: a line alone
+        odd.provenance["apply.received.commercial"] = Provenance(line: 4, text: "")
+        odd.provenance["review.total"] = Provenance(line: 5, text: "\(Int64.min + 1)")
         odd.alternatives = [Alternative(cells: ["apply.received.total"], readings: [[1, 2], [3, 4]])]
         odd.fingerprints = ["一": [1, 2, 3], "五": []]
         odd.findings = [Finding(check: "balance", severity: .error, message: "不平", cells: ["a", "b"], expected: .int(3), actual: .number("2.5"), line: 7)]
@@ -86,5 +89,42 @@ import Testing
             r.json.write(to: &viaJSON)
             #expect(direct == viaJSON, "\(r.path)")
         }
+    }
+
+    /// A value's provenance is its line number alone when its cell's text is the value as
+    /// written, else the line and the text; read back, each has its text again.
+    @Test func provenanceIsALineAloneWhenTheTextIsTheValue() throws {
+        var r = Report(path: "a.txt", sha256: nil, bytes: 0, sourceFormat: "text")
+        let cases: [(id: String, value: Quantity??, text: String, plain: Bool)] = [
+            ("apply.received.total", .some(Quantity(243)), "243", true),
+            ("apply.granted.natural_person", .some(Quantity(-5)), "-5", true),
+            ("active.procurement.amount", .some(Quantity(mantissa: 5872231, scale: 2)), "58722.31", true),
+            ("active.fees.amount", .some(Quantity(mantissa: 258, scale: 2)), "2.58万元", false),
+            ("apply.received.commercial", .some(Quantity(4)), "+4", false),
+            ("apply.received.research", .some(Quantity(12)), "１２", false),
+            ("apply.received.legal", .some(Quantity(7)), "07", false),
+            ("review.total", .some(nil), "", false),
+            ("review.corrected", .some(nil), "/", false),
+            ("litigation.total", nil, "9", false),  // (no value: never a line alone)
+        ]
+        for c in cases {
+            if let v = c.value { r.values[c.id] = v }
+            r.provenance[c.id] = Provenance(line: 10, text: c.text)
+        }
+        var bytes: [UInt8] = []
+        r.write(to: &bytes)
+        let record = try JSON.parse(bytes)
+        #expect(record["schema"] == .string("gongkai.report/2"))
+        for c in cases {
+            #expect(record["provenance"]?[c.id] == (c.plain ? .int(10) : .object(["line": .int(10), "text": .string(c.text)])), "\(c.id)")
+        }
+        let back = try Report(json: record.objectValue ?? [:])
+        #expect(back.provenance == r.provenance && back.values == r.values)
+        // A version 1 record (the object always) reads the same.
+        var v1 = record.objectValue ?? [:]
+        v1["schema"] = .string("gongkai.report/1")
+        v1["provenance"] = .object(Dictionary(uniqueKeysWithValues: cases.map { ($0.id, JSON.object(["line": .int(10), "text": .string($0.text)])) }))
+        #expect(try Report(json: v1).provenance == r.provenance)
+        #expect(try Aggregator.input(from: v1).report?.values == r.values)
     }
 }

@@ -3,16 +3,19 @@
 public enum Schema {
     public static let document = "gongkai.document/1"
     public static let normalized = "gongkai.normalized/1"
-    public static let report = "gongkai.report/1"
+    /// Version 2: a value's provenance is its line number alone when the cell's text is the value as written.
+    public static let report = "gongkai.report/2"
+    /// Reports as written before that: still read.
+    public static let reportV1 = "gongkai.report/1"
     /// Version 2: a record of a grouped table may hold the cells its rows share once, in `same`.
     public static let table = "gongkai.table/2"
     /// Tables as written before `same`: still read (a version 1 record is a version 2 record without it).
     public static let tableV1 = "gongkai.table/1"
 
-    /// Every schema this gongkai reads (and, but for `tableV1`, writes).
-    public static let all: Set<String> = [document, normalized, report, table, tableV1]
+    /// Every schema this gongkai reads (and, but for the version 1 ones, writes).
+    public static let all: Set<String> = [document, normalized, report, reportV1, table, tableV1]
     /// The kinds of record a document's error can travel in.
-    public static let perDocument: Set<String> = [document, normalized, report]
+    public static let perDocument: Set<String> = [document, normalized, report, reportV1]
 
     /// The record's schema, or a fatal failure naming what was expected.
     public static func require(_ record: [String: JSON], oneOf accepted: [String], stage: String) throws -> String {

@@ -71,6 +71,23 @@ public struct Provenance: Equatable, Sendable {
     }
 
     public var json: JSON { .ordered([JSON.Member("line", .int(line)), JSON.Member("text", .string(text))]) }
+
+    /// In a record: the line number alone when the text is `value` as written (most cells),
+    /// else `{"line", "text"}`. Read back, a line alone has that text again.
+    func json(value: Quantity??) -> JSON { Provenance.isPlain(text, value) ? .int(line) : json }
+
+    /// Whether `text` is `value`'s digits as a record writes them (`scratch`: a buffer to reuse).
+    static func isPlain(_ text: String, _ value: Quantity??, scratch: inout [UInt8]) -> Bool {
+        guard case .some(.some(let q)) = value, !text.isEmpty, text.utf8.count <= 40 else { return false }
+        scratch.removeAll(keepingCapacity: true)
+        Report.write(q, to: &scratch)
+        return text.utf8.elementsEqual(scratch)
+    }
+
+    static func isPlain(_ text: String, _ value: Quantity??) -> Bool {
+        var scratch: [UInt8] = []
+        return isPlain(text, value, scratch: &scratch)
+    }
 }
 
 /// Cells whose run-together digits allow several readings, none of which the
@@ -259,12 +276,12 @@ public struct Report: Equatable, Sendable {
         values.reserveCapacity(self.values.count)
         for (id, i) in Catalog.sortedMetricSlots {
             if let v = self.values[index: i] { values.append(JSON.Member(id, v?.json ?? .null)) }
-            if let p = self.provenance[index: i] { provenance.append(JSON.Member(id, p.json)) }
+            if let p = self.provenance[index: i] { provenance.append(JSON.Member(id, p.json(value: self.values[index: i]))) }
         }
         // Ids outside the catalog (none today) still go out, sorted.
         if values.count < self.values.count || provenance.count < self.provenance.count {
             values = self.values.sorted { JSON.utf8Less($0.key, $1.key) }.map { JSON.Member($0.key, $0.value?.json ?? .null) }
-            provenance = self.provenance.sorted { JSON.utf8Less($0.key, $1.key) }.map { JSON.Member($0.key, $0.value.json) }
+            provenance = self.provenance.sorted { JSON.utf8Less($0.key, $1.key) }.map { JSON.Member($0.key, $0.value.json(value: self.values[$0.key])) }
         }
         let period: JSON = periodStart.map { start in
             .object(["start": .string(start), "end": periodEnd.map(JSON.string) ?? .null])
@@ -348,6 +365,8 @@ public struct Report: Equatable, Sendable {
             var first = true
             let isValues = key == "values"
             let textKey = Report.textKey
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(48)
             for (i, prefix, provenancePrefix) in Report.slotPrefixes {
                 if isValues {
                     guard let v = values[index: i] else { continue }
@@ -357,11 +376,16 @@ public struct Report: Equatable, Sendable {
                 } else {
                     guard let p = provenance[index: i] else { continue }
                     if !first { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: provenancePrefix)
-                    Report.write(Int64(p.line), to: &out)
-                    out.append(contentsOf: textKey)
-                    JSON.writeString(p.text, to: &out)
-                    out.append(UInt8(ascii: "}"))
+                    if Provenance.isPlain(p.text, values[index: i], scratch: &scratch) {
+                        out.append(contentsOf: prefix)
+                        Report.write(Int64(p.line), to: &out)
+                    } else {
+                        out.append(contentsOf: provenancePrefix)
+                        Report.write(Int64(p.line), to: &out)
+                        out.append(contentsOf: textKey)
+                        JSON.writeString(p.text, to: &out)
+                        out.append(UInt8(ascii: "}"))
+                    }
                 }
                 first = false
             }
@@ -430,7 +454,18 @@ public struct Report: Equatable, Sendable {
             for (k, v) in o["values"]?.objectValue ?? [:] { value(k, v) }
         }
         for (k, v) in o["provenance"]?.objectValue ?? [:] {
-            provenance[k] = Provenance(line: v["line"]?.intValue ?? 0, text: v["text"]?.stringValue ?? "")
+            if case .number = v {
+                // A line alone: the cell's text is the value as written.
+                var text = ""
+                if case .some(.some(let q)) = values[k] {
+                    var b: [UInt8] = []
+                    Report.write(q, to: &b)
+                    text = String(decoding: b, as: UTF8.self)
+                }
+                provenance[k] = Provenance(line: v.intValue ?? 0, text: text)
+            } else {
+                provenance[k] = Provenance(line: v["line"]?.intValue ?? 0, text: v["text"]?.stringValue ?? "")
+            }
         }
         alternatives = (o["alternatives"]?.arrayValue ?? []).map(Alternative.init(json:))
         for (k, v) in o["fingerprints"]?.objectValue ?? [:] {
