@@ -1,4 +1,5 @@
 import GongkaiCore
+import Foundation
 
 let usage = """
 usage: gongkai-aggregate [--previous FILE --index FILE] [--cache FILE [--input-index FILE]] < reports.ndjson > tables.ndjson
@@ -156,5 +157,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         Stage.note("gongkai-aggregate", "\(reuse.tablesReused) of \(reuse.tablesKeyed) tables of a year (compare, compare_kind, compare_active) unchanged since the previous run")
     }
     Stage.note("gongkai-aggregate", "\(records) records, \(tables) tables in \(milliseconds(clock.now - start)) ms")
-    return errors > 0 ? .finishedWithErrors : .ok
+    // Exits here, holding the aggregator: what it read is left to the process's end to free
+    // at once (see `Aggregator.spent`). Everything is written and the index and cache saved.
+    exit((errors > 0 ? ExitCode.finishedWithErrors : ExitCode.ok).rawValue)
 }
