@@ -6,9 +6,9 @@ usage: gongkai-extract [--previous FILE --index FILE [--input-index FILE]] < nor
 Reads gongkai.normalized/1 records on stdin and writes one gongkai.report/2
 record per document on stdout: agency, year, table formats, statistical period,
 publication date, every cell of the three standard tables by metric id (null for
-a blank cell), each value's provenance (line, and the raw text when it is not the value as
-written), and the per-report
-findings. Error records pass through unchanged.
+a blank cell), each value's provenance (line, and the raw text when it is not
+the value as written), and the per-report findings. Error records pass through
+unchanged.
 
 options:
 \(RecordStream.optionsHelp)

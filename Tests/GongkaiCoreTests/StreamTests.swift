@@ -188,6 +188,24 @@ import Testing
         #expect(Self.bigTable(rows: 1).sameColumns.isEmpty && plain.allSatisfy { $0["same"] == nil })
     }
 
+    /// A row source whose bytes leave out other columns than the table's `sameColumns` (its
+    /// grouping changed, say) is not used for bytes: the record is made from the rows.
+    @Test func rowBytesLeavingOutOtherColumnsAreNotUsed() throws {
+        let rows: [[JSON]] = [[.string("甲局"), .int(1)], [.string("甲局"), .int(2)], [.string("乙局"), .int(3)]]
+        var t = Table(name: "g", title: "分组", description: "", columns: [.init("agency", "机关"), .init("n", "数", "integer")], rows: [],
+                      grouping: Table.Grouping(column: "agency"))
+        for omitting in [[], ["n"], ["agency", "n"]] {
+            t.rowSource = Table.RowSource(count: rows.count, row: { rows[$0] }, bytes: { i, out in JSON.array(rows[i]).write(to: &out) }, omitting: omitting)
+            for (range, first) in [(0..<2, true), (2..<3, false)] {
+                var viaJSON: [UInt8] = []
+                t.record(range.map { rows[$0] }, first: first, continued: first).write(to: &viaJSON)
+                #expect(t.recordBytes(range, first: first, continued: first) == viaJSON, "\(omitting)")
+                #expect(try Table(json: JSON.parse(t.recordBytes(range, first: first, continued: first)).objectValue ?? [:]).rows == range.map { rows[$0] })
+            }
+        }
+        #expect(t.sameColumns == [0])
+    }
+
     @Test func sameCellsGoBackWhereTheySay() throws {
         func rows(_ record: String) throws -> [[JSON]] { try Table(json: JSON.parse(record).objectValue ?? [:]).rows }
         let head = #"{"schema":"gongkai.table/2","name":"x","continuation":true,"continued":false,"#
@@ -195,7 +213,8 @@ import Testing
         #expect(try rows(head + #""rows":[[2,4],[20,40]],"same":{"columns":[0,2,4],"cells":["a","c","e"]}}"#)
                 == [[.string("a"), .int(2), .string("c"), .int(4), .string("e")], [.string("a"), .int(20), .string("c"), .int(40), .string("e")]])
         #expect(try rows(head + #""rows":[[]],"same":{"columns":[0],"cells":[null]}}"#) == [[.null]])
-        // Positions out of order or past the row, or as many cells as positions: refused.
+        #expect(try rows(head + #""rows":[[1,2]],"same":{"columns":[],"cells":[]}}"#) == [[.int(1), .int(2)]])
+        // Positions out of order or past the row, or not as many cells as positions: refused.
         for bad in [#"{"columns":[1,0],"cells":["a","b"]}"#, #"{"columns":[0,5],"cells":["a","b"]}"#, #"{"columns":[0],"cells":["a","b"]}"#,
                     #"{"columns":[-1],"cells":["a"]}"#, #"{"columns":["0"],"cells":["a"]}"#, #"["a"]"#] {
             #expect(throws: StageFailure.self, "\(bad)") { try rows(head + #""rows":[[1,2]],"same":"# + bad + "}") }

@@ -531,7 +531,7 @@ enum Compare {
             out.append(contentsOf: JSONBytes.null)
             out.append(UInt8(ascii: "]"))
         }
-        let source = Table.RowSource(count: refs.count, row: row, bytes: writeRow)
+        let source = Table.RowSource(count: refs.count, row: row, bytes: writeRow, omitting: ["region", "agency", "kind"])
         let charts = [
             Table.Chart(id: "counts", kind: "line", title: "申请、办理与复议诉讼（件）", label: "indicator_label", values: ["value"], x: "year",
                         filterColumn: "indicator", filterValues: yoyCountSeries, perGroup: true, unit: "件"),

@@ -252,10 +252,10 @@ enum InputCodec {
 /// is taken from there instead of being parsed. A cache that cannot be written is dropped
 /// (the next run parses everything): it never fails the run.
 ///
-/// While at least half of FILE is readings the last run listed, a run appends the readings
+/// While more than half of FILE is readings the last run listed, a run appends the readings
 /// it made to FILE and rewrites only the index (a nightly run after a few files changed
 /// writes a few readings, not all of them again); otherwise it writes the cache anew, over
-/// the one before the previous (FILE.spare), and FILE holds only what it lists.
+/// the last cache it wrote anew (FILE.spare), and FILE holds only what it lists.
 public final class InputCache: @unchecked Sendable {
     let path: String
     let salt: String
@@ -273,7 +273,7 @@ public final class InputCache: @unchecked Sendable {
         self.path = path
         self.salt = salt
         previous = PreviousOutput(output: path, index: path + ".idx")
-        if let previous, previous.size > 0, previous.listedBytes * 2 >= previous.size,
+        if let previous, previous.size > 0, previous.listedBytes * 2 > previous.size,
            let appending = try? FileWriter(path: path, append: true) {
             out = appending
             appendAt = previous.size

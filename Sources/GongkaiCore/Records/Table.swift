@@ -180,11 +180,15 @@ public struct Table: Equatable, Sendable {
         private var make: (() -> RowSource)?
         private var made: Made?
         /// Appends row `i` serialized, the very bytes `JSON.array(row(i)).write` appends,
-        /// without making its cells (given by a source whose rows are many and alike).
+        /// without making its cells (given by a source whose rows are many and alike), but for
+        /// the cells of the columns `omitting` names (a record of a grouped table holds those
+        /// in its `same`: they must be the table's `sameColumns`, or `bytes` is not used).
         let bytes: ((Int, inout [UInt8]) -> Void)?
-        public init(count: Int, row: @escaping (Int) -> [JSON], bytes: ((Int, inout [UInt8]) -> Void)? = nil) {
+        let omitting: [String]
+        public init(count: Int, row: @escaping (Int) -> [JSON], bytes: ((Int, inout [UInt8]) -> Void)? = nil, omitting: [String] = []) {
             eager = (count, row)
             self.bytes = bytes
+            self.omitting = omitting
         }
         /// A source worked out (by `make`, once, on whichever thread asks first) only when its
         /// count or a row is asked for: a table copied whole from the previous output never asks.
@@ -192,6 +196,7 @@ public struct Table: Equatable, Sendable {
             eager = nil
             self.make = make
             bytes = nil
+            omitting = []
         }
         private var resolved: Made {
             if let eager { return eager }
@@ -422,13 +427,14 @@ public struct Table: Equatable, Sendable {
     /// (the source writes them without the cells the record's `same` holds).
     func recordBytes(_ range: Range<Int>, first: Bool, continued: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        guard rows.isEmpty, let write = rowSource?.bytes else {
+        let columns = sameColumns
+        guard rows.isEmpty, let source = rowSource, let write = source.bytes,
+              Set(source.omitting.compactMap(column)) == Set(columns), source.omitting.count == columns.count else {
             record(range.map(row(at:)), first: first, continued: continued).write(to: &out)
             return out
         }
         var shell: [UInt8] = []
         // The cells every row of a grouped table's record shares, from its first row.
-        let columns = sameColumns
         let same = columns.isEmpty || range.isEmpty ? nil : { let r = row(at: range.lowerBound); return columns.map { r[safe: $0] ?? .null } }()
         record([], first: first, continued: continued, same: same).write(to: &shell)
         // The top-level key: no other object of a table record has one named rows, and a
@@ -503,6 +509,7 @@ public struct Table: Equatable, Sendable {
               zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }), (positions.first ?? 0) >= 0 else {
             throw StageFailure("a table record's \"same\" is not {\"columns\": [ascending positions], \"cells\": [as many cells]}")
         }
+        if positions.isEmpty { return rows }
         return try rows.map { row in
             guard let last = positions.last, last < row.count + positions.count else {
                 throw StageFailure("a table record's \"same\" puts a cell at column \(positions.last ?? 0), past the end of its rows")

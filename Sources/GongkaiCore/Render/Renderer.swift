@@ -909,11 +909,19 @@ final class FileWriter {
     /// Bytes written so far (buffered ones included): where the next write lands.
     private(set) var position = 0
 
+    /// The first write that failed: nothing more is written, and `close` throws it.
+    private var failure: Error?
+
     func write<B: Collection>(bytes: B) where B.Element == UInt8 {
         position += bytes.count
         if let background { return background.write(bytes) }
         buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try? flush() }
+        if buffer.count >= 1 << 20 {
+            do { try flush() } catch {
+                // (Not written again later: what follows would land at the wrong offsets.)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
     }
 
     func flush() throws {
@@ -922,11 +930,16 @@ final class FileWriter {
             if let failure = background.failure { throw StageFailure(failure) }
             return
         }
+        if let failure { throw failure }
         var done = 0
         try buffer.withUnsafeBytes { p in
             while done < p.count {
                 let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 { if errno == EINTR { continue }; throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))")
+                    throw failure!
+                }
                 done += n
             }
         }
@@ -940,7 +953,10 @@ final class FileWriter {
             if let failure = background.failure { throw StageFailure(failure) }
             return
         }
-        try flush()
+        do { try flush() } catch {
+            Glibc.close(fd)
+            throw error
+        }
         var st = stat()
         if !append, fstat(fd, &st) == 0, Int(st.st_size) > position, ftruncate(fd, off_t(position)) != 0 {
             let problem = String(cString: strerror(errno))
