@@ -686,3 +686,65 @@ import Testing
         for (i, r) in changed.enumerated() { #expect(r.year == i && r.sections == ["一", "\(i)"]) }
     }
 }
+
+/// The byte scans that stand for simpler loops give what those loops give.
+@Suite struct ByteScanTests {
+    /// The bytes `JSON.writeString` escapes.
+    static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F }
+
+    @Test func eightBytesAtATimeFindEveryByteThatNeedsAnEscape() {
+        var rng = SystemRandomNumberGenerator()
+        let safe: [UInt8] = (0...255).map(UInt8.init).filter { !Self.needsEscape($0) }
+        for position in 0..<8 {
+            for value in 0...255 {
+                for _ in 0..<4 {
+                    var bytes = (0..<8).map { _ in safe.randomElement(using: &rng)! }
+                    bytes[position] = UInt8(value)
+                    let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    #expect(JSONBytes.mayNeedEscape(word) == bytes.contains(where: Self.needsEscape), "\(bytes)")
+                }
+            }
+        }
+        for _ in 0..<100_000 {
+            let word = UInt64.random(in: .min ... .max, using: &rng)
+            let bytes = withUnsafeBytes(of: word) { Array($0) }
+            #expect(JSONBytes.mayNeedEscape(word) == bytes.contains(where: Self.needsEscape))
+        }
+    }
+
+    @Test func stringsAreEscapedAsByteByByte() throws {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["政府信息公开", "a", "\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{7F}", "\u{1F}", " ", "𠀀", "é", "1,234", "/"]
+        for _ in 0..<3000 {
+            let s = (0..<Int.random(in: 0...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var got: [UInt8] = []
+            JSON.writeString(s, to: &got)
+            var want: [UInt8] = [0x22]
+            for b in s.utf8 {
+                switch b {
+                case 0x22: want += Array(#"\""#.utf8)
+                case 0x5C: want += Array(#"\\"#.utf8)
+                case 0x0A: want += Array(#"\n"#.utf8)
+                case 0x0D: want += Array(#"\r"#.utf8)
+                case 0x09: want += Array(#"\t"#.utf8)
+                case _ where b < 0x20 || b == 0x7F: want += Array(String(format: "\\u%04x", b).utf8)
+                default: want.append(b)
+                }
+            }
+            want.append(0x22)
+            #expect(got == want, "\(s.debugDescription)")
+            #expect(try JSON.parse(got) == .string(s))
+        }
+    }
+
+    @Test func controlCharactersAreCountedOnTheBytesAsOnTheScalars() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["报告", "a", "\u{0}", "\u{1}", "\t", "\n", "\r", "\u{C}", "\u{1B}", "\u{7F}", "😀", "é", "𠀀", "\u{85}"]
+        for _ in 0..<3000 {
+            let s = (0..<Int.random(in: 0...60, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let got = TextDecoding.controlCount(s), want = TextDecoding.controlCountByScalars(s)
+            #expect(got.controls == want.controls && got.total == want.total, "\(s.debugDescription)")
+        }
+        #expect(TextDecoding.controlCount("a\u{1}报😀").controls == 1 && TextDecoding.controlCount("a\u{1}报😀").total == 4)
+    }
+}

@@ -188,15 +188,36 @@ public enum TextDecoding {
 
     /// Text that decodes but is mostly control characters is binary data, not a report.
     static func checked(_ s: String, encoding: String) -> Outcome {
+        let (controls, total) = controlCount(s)
+        if total > 0 && controls * 100 > total {
+            return .undecodable(reason: "decodes as \(encoding) but \(controls) of \(total) characters are control characters: binary data, not text")
+        }
+        return .text(s, encoding: encoding)
+    }
+
+    /// The control characters of `s` (below U+0020, but tab, line feed, form feed and carriage
+    /// return) and all its characters (Unicode scalars), counted on its UTF-8 bytes: a control
+    /// character is one byte, and a scalar is one byte that does not continue another.
+    static func controlCount(_ s: String) -> (controls: Int, total: Int) {
+        var s = s
+        return s.withUTF8 { p in
+            var controls = 0, continuing = 0
+            for b in p {
+                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C { controls += 1 }
+                if b & 0xC0 == 0x80 { continuing += 1 }
+            }
+            return (controls, p.count - continuing)
+        }
+    }
+
+    /// `controlCount` as it was first written, scalar by scalar (the tests' reference).
+    static func controlCountByScalars(_ s: String) -> (controls: Int, total: Int) {
         var controls = 0, total = 0
         for u in s.unicodeScalars {
             total += 1
             let v = u.value
             if v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D && v != 0x0C { controls += 1 }
         }
-        if total > 0 && controls * 100 > total {
-            return .undecodable(reason: "decodes as \(encoding) but \(controls) of \(total) characters are control characters: binary data, not text")
-        }
-        return .text(s, encoding: encoding)
+        return (controls, total)
     }
 }

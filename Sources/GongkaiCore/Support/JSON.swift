@@ -144,6 +144,11 @@ extension JSON {
             var run = 0
             var i = 0
             while i < p.count {
+                // Eight bytes at a time while none of them needs an escape (prose between line breaks).
+                while i + 8 <= p.count, !JSONBytes.mayNeedEscape(UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                }
+                guard i < p.count else { break }
                 let b = p[i]
                 if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i]))
@@ -168,6 +173,16 @@ extension JSON {
 }
 
 enum JSONBytes {
+    /// Whether any of the eight bytes of `w` is below 0x20, a quote, a backslash or 0x7F
+    /// (those `writeString` escapes); exact when it says no (tested against each byte).
+    @inline(__always) static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        /// A byte of `x` is zero.
+        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below = (w &- ones &* 0x20) & ~w & highs
+        return (below | zero(w ^ (ones &* 0x22)) | zero(w ^ (ones &* 0x5C)) | zero(w ^ (ones &* 0x7F))) != 0
+    }
+
     static let null = Array("null".utf8)
     static let `true` = Array("true".utf8)
     static let `false` = Array("false".utf8)
