@@ -48,7 +48,7 @@ func parseTable(_ raw: [UInt8], line: Int) -> Result<Table, NDJSONError> {
         guard case .object(let record) = try JSON.parse(raw) else {
             return .failure(NDJSONError(line: line, message: "expected a JSON object, found another JSON value"))
         }
-        _ = try Schema.require(record, oneOf: [Schema.table, Schema.tableV1], stage: "gongkai-render")
+        _ = try Schema.require(record, oneOf: Schema.tables, stage: "gongkai-render")
         return .success(try Table(json: record))
     } catch let e as JSONParseError {
         return .failure(NDJSONError(line: line, message: "malformed JSON record: \(e)"))

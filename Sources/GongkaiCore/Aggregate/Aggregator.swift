@@ -109,7 +109,7 @@ public struct Aggregator {
             guard let values else { return nil }
             return (record, values)
         }
-        guard let parsed, (parsed.record["schema"] == .string(Schema.report) || parsed.record["schema"] == .string(Schema.reportV1)), parsed.record["path"]?.stringValue != nil,
+        guard let parsed, Schema.reports.contains(where: { parsed.record["schema"] == .string($0) }), parsed.record["path"]?.stringValue != nil,
               parsed.record["error"] == nil || parsed.record["error"] == .null,
               var report = try? Report(json: parsed.record, values: parsed.values) else { return nil }
         report.provenance = [:]
@@ -168,8 +168,8 @@ public struct Aggregator {
 
     /// What one record from extract adds: a report, an error record passed through, or the alias table.
     public static func input(from record: [String: JSON]) throws -> Input {
-        let schema = try Schema.require(record, oneOf: [Schema.report, Schema.reportV1, Schema.document, Schema.normalized], stage: "gongkai-aggregate")
-        if schema == Schema.report || schema == Schema.reportV1 {
+        let schema = try Schema.require(record, oneOf: Schema.reports + [Schema.document, Schema.normalized], stage: "gongkai-aggregate")
+        if Schema.reports.contains(schema) {
             var report = try Report(json: record)
             // Aggregate keeps what the tables and checks need, not each value's provenance:
             // memory must not grow with the corpus's text.

@@ -264,7 +264,7 @@ public final class InputCache: @unchecked Sendable {
     let index: OutputIndex
     /// Appending: where the previous cache ends (the first new reading's offset).
     let appendAt: Int?
-    /// Appending: the end of the last reading the index lists so far.
+    /// The end of the last reading the index lists so far.
     private var end = 0
     public private(set) var reused = 0
     public private(set) var records = 0
@@ -301,25 +301,18 @@ public final class InputCache: @unchecked Sendable {
         records += 1
         if reused { self.reused += 1 }
         guard let out else { return }
-        if let appendAt {
-            // A reading taken from the cache stays where it is; a new one goes at the end.
-            if reused, let e = previous?.entry(for: key) {
-                index.add(key: key, offset: e.offset, length: e.length)
-                end = max(end, e.offset + e.length + 1)
-                return
-            }
-            guard let blob else { return }
-            let at = appendAt + out.position
-            out.write(bytes: blob)
-            out.write(bytes: [0x0A])
-            index.add(key: key, offset: at, length: blob.count)
-            end = max(end, at + blob.count + 1)
+        // Appending, a reading taken from the cache stays where it is; any other goes at the end.
+        if appendAt != nil, reused, let e = previous?.entry(for: key) {
+            index.add(key: key, offset: e.offset, length: e.length)
+            end = max(end, e.offset + e.length + 1)
             return
         }
         guard let blob else { return }
+        let at = (appendAt ?? 0) + out.position
         out.write(bytes: blob)
         out.write(bytes: [0x0A])
-        index.add(key: key, length: blob.count)
+        index.add(key: key, offset: at, length: blob.count)
+        end = max(end, at + blob.count + 1)
     }
 
     public static func encode(_ input: Aggregator.Input) -> [UInt8]? { InputCodec.encode(input) }

@@ -12,10 +12,14 @@ public enum Schema {
     /// Tables as written before `same`: still read (a version 1 record is a version 2 record without it).
     public static let tableV1 = "gongkai.table/1"
 
-    /// Every schema this gongkai reads (and, but for the version 1 ones, writes).
-    public static let all: Set<String> = [document, normalized, report, reportV1, table, tableV1]
+    /// The report and table schemas read: the one written, then the older ones.
+    public static let reports = [report, reportV1]
+    public static let tables = [table, tableV1]
+
+    /// Every schema this gongkai reads (and, but for the older versions, writes).
+    public static let all = Set([document, normalized] + reports + tables)
     /// The kinds of record a document's error can travel in.
-    public static let perDocument: Set<String> = [document, normalized, report, reportV1]
+    public static let perDocument = Set([document, normalized] + reports)
 
     /// The record's schema, or a fatal failure naming what was expected.
     public static func require(_ record: [String: JSON], oneOf accepted: [String], stage: String) throws -> String {

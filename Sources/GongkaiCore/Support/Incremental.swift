@@ -107,9 +107,10 @@ public final class PreviousOutput {
     /// The previous output, open for reading (lines are copied from it).
     public let fd: Int32
     var entries: [String: Entry] = [:]
-    /// The output's size, and how many of its bytes the index lists (lines and newlines).
+    /// The output's size.
     public private(set) var size = 0
-    public private(set) var listedBytes = 0
+    /// How many of the output's bytes the index lists (lines and newlines).
+    public var listedBytes: Int { entries.values.reduce(0) { $0 + $1.length + 1 } }
 
     /// Nil when either file is missing or unreadable: the stage then computes everything.
     public init?(output: String, index: String) {
@@ -126,7 +127,6 @@ public final class PreviousOutput {
             entries[key] = entry
             end = max(end, entry.offset + entry.length + 1)
         }
-        listedBytes = entries.values.reduce(0) { $0 + $1.length + 1 }
         // The index lists every line of the output it was written with: an output of
         // another size is not that output (rewritten since), and nothing is taken from it.
         if end != size { return nil }  // (deinit closes the file)
