@@ -161,6 +161,48 @@ import Testing
         #expect(live != nil && live != kept)
     }
 
+    /// A table file whose bytes come out the same as the file it would replace is not
+    /// written at all: the file stays (same inode, same time), and so does the spare.
+    @Test func aTableFileThatWouldNotChangeIsLeftAsItIs() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let spare = out.path + ".cache.spare"
+        func state(_ path: String) throws -> [Int] {
+            let a = try FileManager.default.attributesOfItem(atPath: path)
+            return [a[.systemFileNumber] as? Int ?? -1, a[.size] as? Int ?? -1,
+                    Int(((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1e6)]
+        }
+        let files = ["yoy.csv", "yoy.md", "big.csv", "big.md"].map { out.path + "/" + $0 }
+        var big = StreamTests.bigTable(rows: 4500)
+        func lines(_ grouped: Table, _ big: Table) -> String {
+            var s = Self.lines([grouped])
+            big.records(chunk: 50) { s += $0.serialized + "\n" }
+            return s
+        }
+        #expect(try Self.render(lines(Self.grouped(), big), into: out, in: dir) == 0)
+        #expect(try Self.render(lines(Self.grouped(change: [4: "1"]), big), into: out, in: dir) == 28 + 50)
+        let before = try files.map(state)
+        let spares = try ["yoy.csv", "big.csv"].map { try state(spare + "/" + $0) }
+        // The same input again: every file as it was; the spares too.
+        #expect(try Self.render(lines(Self.grouped(change: [4: "1"]), big), into: out, in: dir) == 29 + 50)
+        #expect(try files.map(state) == before)
+        #expect(try ["yoy.csv", "big.csv"].map { try state(spare + "/" + $0) } == spares)
+        // One agency changed (the CSV and Markdown are new files, the other table's stay);
+        // then more agencies, then fewer: each time a fresh render's files (`render` checks).
+        #expect(try Self.render(lines(Self.grouped(change: [4: "2"]), big), into: out, in: dir) == 28 + 50)
+        let after = try files.map(state)
+        #expect(after[0][0] != before[0][0] && after[1][0] != before[1][0])
+        #expect(Array(after[2...]) == Array(before[2...]))
+        #expect(try Self.render(lines(Self.grouped(agencies: 31, change: [4: "2"]), big), into: out, in: dir) == 28 + 50)
+        #expect(try Self.render(lines(Self.grouped(agencies: 29, change: [4: "2"]), big), into: out, in: dir) == 27 + 50)
+        // A row of the table without sections changed past what its Markdown shows: only its CSV is new.
+        big.rows[4000][1] = .string("改过的")
+        let md = try state(files[3])
+        #expect(try Self.render(lines(Self.grouped(agencies: 29, change: [4: "2"]), big), into: out, in: dir) == 28 + 49)
+        #expect(try state(files[3]) == md)
+    }
+
     @Test func groupedTablesTravelOneGroupToARecord() throws {
         var records: [JSON] = []
         Self.grouped(agencies: 4, big: 2).records { records.append($0) }

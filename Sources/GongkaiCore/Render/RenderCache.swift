@@ -328,6 +328,14 @@ public final class RenderCache: @unchecked Sendable {
         rename("\(spareDir)/\(name)", tmp)
     }
 
+    /// Puts back as the spare of `name` the file `tmp` (taken by `takeSpare`) when `name`
+    /// was not replaced after all; without a cache it is removed.
+    func returnSpare(_ name: String, from tmp: String) {
+        guard let spareDir else { unlink(tmp); return }
+        mkdir(spareDir, 0o755)
+        if rename(tmp, "\(spareDir)/\(name)") != 0 { unlink(tmp) }
+    }
+
     /// Keeps the output file `name` (about to be replaced) as the next run's spare.
     func keepAsSpare(_ name: String) {
         guard let spareDir else { return }

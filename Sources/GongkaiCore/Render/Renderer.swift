@@ -675,8 +675,9 @@ public final class TableStream {
         // Written over the files before the previous ones when they were kept (see RenderCache).
         self.cache?.takeSpare("\(name).csv", to: "\(dir)/\(name).csv.tmp")
         self.cache?.takeSpare("\(name).md", to: "\(dir)/\(name).md.tmp")
-        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp", overwrite: self.cache != nil, background: true)
-        md = try FileWriter(path: "\(dir)/\(name).md.tmp", overwrite: self.cache != nil, background: true)
+        // Compared with the files they replace as they are written: unchanged ones are left as they are.
+        csv = try FileWriter(path: "\(dir)/\(name).csv.tmp", overwrite: self.cache != nil, background: true, replacing: previousCSV)
+        md = try FileWriter(path: "\(dir)/\(name).md.tmp", overwrite: self.cache != nil, background: true, replacing: previousMD)
         csv.write((excelBOM ? "\u{FEFF}" : "") + table.columns.map { Renderer.csvField($0.id) }.joined(separator: ",") + "\r\n")
         var head = "# \(Renderer.mdInline(table.title))\n\n"
         if !table.description.isEmpty { head += Renderer.mdInline(table.description) + "\n\n" }
@@ -685,6 +686,9 @@ public final class TableStream {
     }
 
     deinit {
+        // (Copies from the previous files may still wait for the writing threads.)
+        try? csv.flush()
+        try? md.flush()
         if previousCSV >= 0 { close(previousCSV) }
         if previousMD >= 0 { close(previousMD) }
     }
@@ -729,10 +733,10 @@ public final class TableStream {
         guard cache != nil, entry.table == table.name, entry.header == header, previousCSV >= 0 else { return false }
         if groupColumn == nil {
             // No sections: past the rows the Markdown shows, a record is only its CSV lines.
-            guard rows >= Renderer.markdownRowLimit, entry.sections == 0, let bytes = read(previousCSV, entry.csv) else { return false }
+            let start = csv.position
+            guard rows >= Renderer.markdownRowLimit, entry.sections == 0, csv.write(previousSpan: entry.csv) else { return false }
             var e = entry
-            e.csv = (csv.position, bytes.count)
-            csv.write(bytes: bytes)
+            e.csv = (start, entry.csv.length)
             rows += entry.rows
             cache?.entries.append((key, e))
             cache?.reused += 1
@@ -752,15 +756,15 @@ public final class TableStream {
     func settle(nextFirst: String?) throws {
         if let h = held {
             held = nil
-            // Read first: a cache that does not match its files (damaged) is not used either.
-            if nextFirst != h.entry.last, let csvBytes = read(previousCSV, h.entry.csv), let mdBytes = read(previousMD, h.entry.md) {
+            // Checked first: a cache that does not match its files (damaged) is not used either.
+            if nextFirst != h.entry.last, csv.holds(previousSpan: h.entry.csv), md.holds(previousSpan: h.entry.md) {
                 try flushSection()
                 try writePending()
                 let csvStart = csv.position
-                csv.write(bytes: csvBytes)
+                _ = csv.write(previousSpan: h.entry.csv)
                 if sections > 0 { md.write("\n") }
                 let mdStart = md.position
-                md.write(bytes: mdBytes)
+                _ = md.write(previousSpan: h.entry.md)
                 sections += h.entry.sections
                 groupIndex += h.entry.sections
                 rows += h.entry.rows
@@ -781,9 +785,6 @@ public final class TableStream {
             open = nil
         }
     }
-
-    /// The bytes at `span` of a previous output file, or nil when they are not all there.
-    func read(_ fd: Int32, _ span: (offset: Int, length: Int)) -> [UInt8]? { Files.read(fd, offset: span.offset, length: span.length) }
 
     func addRows(_ more: [[JSON]], csvLines: [UInt8]? = nil) throws {
         if let csvLines {
@@ -857,7 +858,12 @@ public final class TableStream {
         }
         try csv.close()
         try md.close()
-        for f in ["\(name).csv", "\(name).md"] {
+        for (f, writer) in [("\(name).csv", csv), ("\(name).md", md)] {
+            if writer.unchanged {
+                // The file before holds these very bytes: it stays, and what was to be written over stays the spare.
+                cache?.returnSpare(f, from: "\(dir)/\(f).tmp")
+                continue
+            }
             cache?.keepAsSpare(f)
             if rename("\(dir)/\(f).tmp", "\(dir)/\(f)") != 0 {
                 throw StageFailure("cannot move '\(dir)/\(f).tmp' into place: \(String(cString: strerror(errno)))")
@@ -889,21 +895,85 @@ final class FileWriter {
     let background: OutputWriter?
     let append: Bool
 
+    /// The file this one is to replace (open for reading, and its size), while every byte
+    /// written so far is the same as its bytes from its start (`matching`): nothing is
+    /// written until the first byte that differs; then the bytes before it are copied in
+    /// (in the kernel) and writing goes on as usual. A file that ends the same as the one
+    /// it was to replace is not written at all (`unchanged`): a nightly re-run whose
+    /// year-over-year table did not change leaves its hundreds of MB alone.
+    private var previous: (fd: Int32, size: Int)?
+    private var matching = false
+    /// Set by `close`: every byte was the same as the previous file's, and nothing was written
+    /// (the file at `path` is as it was: the caller keeps the previous file instead).
+    private(set) var unchanged = false
+    /// Bytes of the previous file read to compare with, reused.
+    private var scratch: [UInt8] = []
+
     /// `overwrite`: an existing file is written over from its start (its space reused, no
     /// new blocks and pages for the same bytes) and cut to length at `close`. `append`: the
     /// bytes go after the file's (`position` counts only these), and nothing is cut.
-    init(path: String, overwrite: Bool = false, append: Bool = false, background: Bool = false) throws {
+    /// `replacing`: the file (open for reading, left open) this one is to replace, compared
+    /// with as it is written (see `previous`; a `background` writer only).
+    init(path: String, overwrite: Bool = false, append: Bool = false, background: Bool = false, replacing: Int32 = -1) throws {
         precondition(!(append && background), "a file appended to is written on the caller's thread")
+        precondition(replacing < 0 || background, "only a file written in the background is compared with the one it replaces")
         self.path = path
         self.append = append
         fd = open(path, append ? O_WRONLY | O_APPEND : overwrite ? O_WRONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         self.background = background ? OutputWriter(fd: fd, name: path, stopping: false) : nil
         if !background { buffer.reserveCapacity(1 << 20) }
+        var st = stat()
+        if replacing >= 0, fstat(replacing, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, lseek(fd, 0, SEEK_CUR) == 0 {
+            previous = (replacing, Int(st.st_size))
+            matching = true
+        }
     }
 
     func write(_ s: String) {
         write(bytes: s.utf8)
+    }
+
+    /// Whether `bytes`, written next, are the previous file's bytes at `position`.
+    private func samePrevious<B: Collection>(_ bytes: B) -> Bool where B.Element == UInt8 {
+        guard let previous, position + bytes.count <= previous.size else { return false }
+        if bytes.isEmpty { return true }
+        if scratch.count < bytes.count { scratch = [UInt8](repeating: 0, count: Swift.max(bytes.count, 1 << 16)) }
+        var done = 0
+        while done < bytes.count {
+            let n = scratch.withUnsafeMutableBytes { pread(previous.fd, $0.baseAddress! + done, bytes.count - done, off_t(position + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return scratch[0..<bytes.count].elementsEqual(bytes)
+    }
+
+    /// The first byte that differs from the previous file's: the bytes before it are copied in.
+    private func stopMatching() {
+        guard matching, let previous, let background else { return }
+        matching = false
+        if position > 0 { background.copyLines(from: previous.fd, offset: 0, length: position) }
+    }
+
+    /// Whether the file this one replaces has all of `span`.
+    func holds(previousSpan span: (offset: Int, length: Int)) -> Bool {
+        guard let previous, background != nil else { return false }
+        return span.offset >= 0 && span.length >= 0 && span.offset <= previous.size - span.length
+    }
+
+    /// Writes the bytes at `span` of the file this one replaces (in the kernel; nothing at
+    /// all while they are where it has them). False, and nothing written, when the span is
+    /// not all in that file.
+    func write(previousSpan span: (offset: Int, length: Int)) -> Bool {
+        guard holds(previousSpan: span), let previous, let background else { return false }
+        if matching {
+            if span.offset == position { position += span.length; return true }
+            stopMatching()
+        }
+        position += span.length
+        background.copyLines(from: previous.fd, offset: span.offset, length: span.length)
+        return true
     }
 
     /// Bytes written so far (buffered ones included): where the next write lands.
@@ -913,6 +983,10 @@ final class FileWriter {
     private var failure: Error?
 
     func write<B: Collection>(bytes: B) where B.Element == UInt8 {
+        if matching {
+            if samePrevious(bytes) { position += bytes.count; return }
+            stopMatching()
+        }
         position += bytes.count
         if let background { return background.write(bytes) }
         buffer.append(contentsOf: bytes)
@@ -947,6 +1021,14 @@ final class FileWriter {
     }
 
     func close() throws {
+        if matching, let previous, position == previous.size, let background {
+            // The same bytes as the file it replaces: nothing written, nothing cut.
+            unchanged = true
+            background.flush()
+            Glibc.close(fd)
+            return
+        }
+        stopMatching()
         if let background {
             background.finish()  // written, and cut to length
             Glibc.close(fd)
