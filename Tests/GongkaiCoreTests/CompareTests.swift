@@ -574,4 +574,48 @@ import Testing
         }
         #expect(tables == 2 && rowsChecked > 1000 && recordsChecked > 100)
     }
+
+    /// The inventory is written from its rows' bytes too: every row's bytes are its cells
+    /// serialized, and the records written are those of the table's rows, whatever the inputs
+    /// (a duplicate, a report without name, year or SHA-256, a damaged line, text to escape).
+    @Test func inventoryRowBytesAreTheirCellsSerialized() throws {
+        var generator = Generator(seed: 5)
+        let made = generator.corpus(count: 40).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        var agg = Aggregator()
+        for r in made { try agg.add(r.json.objectValue!) }
+        var copy = made[0]
+        copy.path = "引号\"反斜\\杠\u{1}\t/副本.txt"  // a duplicate of the first (same SHA-256)
+        try agg.add(copy.json.objectValue!)
+        var bare = made[1]
+        bare.path = "无名.txt"
+        bare.agency = nil
+        bare.year = nil
+        bare.sha256 = nil
+        try agg.add(bare.json.objectValue!)
+        try agg.add(BadRecord.record(raw: Array(#"{"schema":"gongkai.report/2","path":"断\"#.utf8), object: nil, line: 3,
+                                     stage: "gongkai-aggregate", code: "malformed_record", problem: "cut short").objectValue!)
+        var inventory: Table?
+        agg.emitTables { if $0.name == "inventory" { inventory = $0 } }
+        let t = try #require(inventory)
+        let source = try #require(t.rowSource)
+        let bytes = try #require(source.bytes)
+        #expect(source.count == 43)
+        var statuses = Set<String>()
+        for i in 0..<source.count {
+            var direct: [UInt8] = [], viaJSON: [UInt8] = []
+            bytes(i, &direct)
+            JSON.array(source(i)).write(to: &viaJSON)
+            #expect(direct == viaJSON, "row \(i): \(String(decoding: direct, as: UTF8.self))")
+            statuses.insert(Renderer.cellText(source(i)[1]))
+        }
+        #expect(statuses == ["report", "duplicate", "error"])
+        #expect((0..<source.count).contains { source($0)[5] == .null && source($0)[6] == .null && source($0)[7] == .null })
+        // Written in records of 7 rows, of 2,000 (one record) and of 5 (more than one batch of
+        // eight records), the records are those of the table's rows.
+        for chunk in [7, 2000, 5] {
+            var expected = ""
+            t.materialized.records(chunk: chunk) { expected += $0.serialized + "\n" }
+            #expect(try StreamTests.written(t, chunk: chunk) == expected, "chunk \(chunk)")
+        }
+    }
 }

@@ -78,12 +78,12 @@ import Testing
     }
 
     /// What `write` puts in a file for `t` (records made and serialized on both cores).
-    static func written(_ t: Table) throws -> String {
+    static func written(_ t: Table, chunk: Int = Table.chunkRows) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-write-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: url) }
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let writer = OutputWriter(fd: fd)
-        t.write(to: writer)
+        t.write(to: writer, chunk: chunk)
         writer.flush()
         close(fd)
         return try String(contentsOf: url, encoding: .utf8)

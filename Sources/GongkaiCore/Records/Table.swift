@@ -304,6 +304,27 @@ public struct Table: Equatable, Sendable {
         }
         if lineKey != nil { reuse?.tablesKeyed += 1 }
         var written = 0
+        if grouping == nil, rows.isEmpty, let source = rowSource, source.bytes != nil {
+            // Rows its source writes as bytes: each record made by `recordBytes`, on both cores,
+            // cut as `forEachRecord` cuts (a table without rows still has its first record).
+            let count = source.count
+            var start = 0
+            repeat {
+                let end = Swift.min(start + chunk * 8, count)
+                var ranges = stride(from: start, to: end, by: chunk).map { $0..<Swift.min($0 + chunk, end) }
+                if ranges.isEmpty { ranges = [start..<start] }
+                let isFirst = start == 0, last = end == count
+                let lines = Parallel.map(Array(ranges.enumerated())) { k, range in
+                    recordBytes(range, first: isFirst && k == 0, continued: !(last && k == ranges.count - 1))
+                }
+                for (k, line) in lines.enumerated() {
+                    emit(line, key: lineKey?(written, last && k == lines.count - 1))
+                    written += 1
+                }
+                start = end
+            } while start < count
+            return
+        }
         var first = true
         let rows: (Range<Int>) -> [[JSON]] = { range in
             let slices = stride(from: range.lowerBound, to: range.upperBound, by: 500).map { $0..<Swift.min($0 + 500, range.upperBound) }
