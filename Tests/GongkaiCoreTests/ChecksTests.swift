@@ -245,6 +245,28 @@ import Testing
         #expect(Agencies.key("（平潭）综合实验区") == Agencies.key("(平潭)综合实验区"))
         #expect(Agencies.key("甲局") != Agencies.key("乙局"))
     }
+
+    /// A name of Han characters and ASCII letters and digits only is not normalized: the
+    /// same key as normalizing it, for names of those and of anything else mixed in
+    /// (spaces, punctuation, full-width letters, a compatibility ideograph, short forms).
+    @Test func agencyKeysWithoutNormalizingAreTheNormalizedOnes() {
+        let han = Array("海东市工业和信息化局发改委工信管委会沭阳县平潭综合实验区人民政府办公室局")
+        let other: [Character] = ["A", "z", "7", " ", "\u{3000}", "（", ")", "、", "·", "Ａ", "７", "\u{F900}", "\u{2F00}", "e\u{301}", "-"]
+        var random = SystemRandomNumberGenerator()
+        var names = ["海东市工业和信息化局", "沭阳县发改局", "平潭综合实验区管委会", "ABC局", "Ａ局", "工信局2", ""]
+        for k in 0..<3000 {
+            let n = Int.random(in: 1...14, using: &random)
+            names.append(String((0..<n).map { _ in k % 2 == 0 || Int.random(in: 0..<5, using: &random) > 0
+                ? han.randomElement(using: &random)! : other.randomElement(using: &random)! }))
+        }
+        var fast = 0
+        for name in names {
+            #expect(Agencies.computeKey(name) == Agencies.computeKeyPlain(name), "\(name)")
+            if Agencies.computeKey(name) == name || name.unicodeScalars.allSatisfy({ $0.value >= 0x4E00 && $0.value <= 0x9FFF }) { fast += 1 }
+        }
+        #expect(fast > 1000)
+        #expect(Agencies.computeKey("Ａ７局") == "A7局" && Agencies.computeKey("沭阳县发改局") == "沭阳县发展和改革局")
+    }
 }
 
 /// `Metadata.day` writes dates as `String(format: "%04d-%02d-%02d")` did (the checks'
