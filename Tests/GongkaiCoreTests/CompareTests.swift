@@ -480,6 +480,23 @@ import Testing
 /// `Compare.entries` groups and orders by numbered names; checked against the way it did it
 /// before (a dictionary of "agency␟year" strings, every entry sorted by `Compare.order`).
 @Suite struct CompareEntriesTests {
+    /// A year's key (whether its comparison tables can be copied) changes when a figure of
+    /// a report it shows changes, and only that year's.
+    @Test func aFigureChangedChangesItsYearsKeyOnly() {
+        var generator = Generator(seed: 11)
+        let reports = CompareTests.corpus + generator.corpus(count: 80).map { extractReport(text: $0.text, path: $0.fileName, format: $0.style.format) }
+        let entries = Compare.entries(reports, errors: [:])
+        let years = Set(entries.map(\.year)).sorted()
+        #expect(years.count >= 5)
+        let keys = years.map { Compare.yearKey(year: $0, entries) }
+        var changed = reports
+        let shown = entries.first { $0.year == 2022 }!.report.path  // (a report an entry shows)
+        let k = changed.firstIndex { $0.path == shown }!
+        changed[k].values[Catalog.metrics[0].id] = .some(Quantity(mantissa: 123_456_789, scale: 0))
+        let again = Compare.entries(changed, errors: [:])
+        for (y, key) in zip(years, keys) { #expect((Compare.yearKey(year: y, again) == key) == (y != 2022), "\(y)") }
+    }
+
     static func reference(_ reports: [Report], errors: [String: Int]) -> [(agency: String, year: Int, path: String, region: String, kind: String, errors: Int, values: [Quantity?])] {
         var byKey: [String: [Int]] = [:]
         for (k, r) in reports.enumerated() {
