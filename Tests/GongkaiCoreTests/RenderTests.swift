@@ -194,6 +194,19 @@ import Testing
         let now = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         #expect(Set(first).subtracting(second).allSatisfy { !now.contains($0) })
         #expect(now == Set(second + ["notes.txt", Renderer.manifestName]))
+        // The same files again: the manifest is left as it is; then the first run's files
+        // again, and back: each time exactly the files of the run, and the notes.
+        let manifest = dir.appendingPathComponent(Renderer.manifestName).path
+        let before = try FileManager.default.attributesOfItem(atPath: manifest)
+        _ = try Renderer().write(try CompareTests.tables(CompareTests.corpus), to: dir.path)
+        let after = try FileManager.default.attributesOfItem(atPath: manifest)
+        #expect(before[.systemFileNumber] as? Int == after[.systemFileNumber] as? Int
+                && before[.modificationDate] as? Date == after[.modificationDate] as? Date)
+        let third = try Renderer().write(tables, to: dir.path)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == Set(third + ["notes.txt", Renderer.manifestName]))
+        let fourth = try Renderer().write(try CompareTests.tables(CompareTests.corpus), to: dir.path)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == Set(fourth + ["notes.txt", Renderer.manifestName]))
+        #expect(Set(first) == Set(third) && first.count > fourth.count)
     }
 }
 
