@@ -259,12 +259,10 @@ import Testing
             names.append(String((0..<n).map { _ in k % 2 == 0 || Int.random(in: 0..<5, using: &random) > 0
                 ? han.randomElement(using: &random)! : other.randomElement(using: &random)! }))
         }
-        var fast = 0
+        // (Every other name is of Han characters only: the shortcut's case.)
         for name in names {
             #expect(Agencies.computeKey(name) == Agencies.computeKeyPlain(name), "\(name)")
-            if Agencies.computeKey(name) == name || name.unicodeScalars.allSatisfy({ $0.value >= 0x4E00 && $0.value <= 0x9FFF }) { fast += 1 }
         }
-        #expect(fast > 1000)
         #expect(Agencies.computeKey("Ａ７局") == "A7局" && Agencies.computeKey("沭阳县发改局") == "沭阳县发展和改革局")
     }
 }
