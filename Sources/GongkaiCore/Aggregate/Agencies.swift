@@ -44,12 +44,11 @@ public struct Agencies: Sendable {
         // Most names are Han characters (and ASCII letters and digits) only: NFKC leaves those
         // as they are, and none is a space or punctuation. (Normalizing costs ~9 µs a name:
         // 28,000 names at national scale, worked out on every run.)
-        var s = name.unicodeScalars.allSatisfy { u in
+        let plain = name.unicodeScalars.allSatisfy { u in
             let v = u.value
             return (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
-        } ? name : normalized(name)
-        for (short, long) in variants where s.has(short) { s = s.replacingOccurrences(of: short, with: long) }
-        return s
+        }
+        return writtenOut(plain ? name : normalized(name))
     }
 
     /// NFKC, without spaces or punctuation.
@@ -57,12 +56,15 @@ public struct Agencies: Sendable {
         String(name.precomposedStringWithCompatibilityMapping.withoutSpaces.filter { !Labels.punctuation.contains($0) })
     }
 
-    /// `computeKey` without its shortcut: the reference it is tested against.
-    static func computeKeyPlain(_ name: String) -> String {
-        var s = normalized(name)
+    /// Short forms written out (`variants`).
+    static func writtenOut(_ name: String) -> String {
+        var s = name
         for (short, long) in variants where s.has(short) { s = s.replacingOccurrences(of: short, with: long) }
         return s
     }
+
+    /// `computeKey` without its shortcut: the reference it is tested against.
+    static func computeKeyPlain(_ name: String) -> String { writtenOut(normalized(name)) }
 
     /// The key reports of this agency are grouped by (after aliases).
     public func canonicalKey(_ name: String) -> String {

@@ -306,23 +306,17 @@ public struct Table: Equatable, Sendable {
         var written = 0
         if grouping == nil, rows.isEmpty, let source = rowSource, source.bytes != nil {
             // Rows its source writes as bytes: each record made by `recordBytes`, on both cores,
-            // cut as `forEachRecord` cuts (a table without rows still has its first record).
-            let count = source.count
-            var start = 0
-            repeat {
-                let end = Swift.min(start + chunk * 8, count)
-                var ranges = stride(from: start, to: end, by: chunk).map { $0..<Swift.min($0 + chunk, end) }
-                if ranges.isEmpty { ranges = [start..<start] }
-                let isFirst = start == 0, last = end == count
+            // cut as `forEachRecord` cuts.
+            for batch in Table.batches(count: source.count, chunk: chunk) {
+                let ranges = batch.records
                 let lines = Parallel.map(Array(ranges.enumerated())) { k, range in
-                    recordBytes(range, first: isFirst && k == 0, continued: !(last && k == ranges.count - 1))
+                    recordBytes(range, first: range.lowerBound == 0, continued: !(batch.last && k == ranges.count - 1))
                 }
                 for (k, line) in lines.enumerated() {
-                    emit(line, key: lineKey?(written, last && k == lines.count - 1))
+                    emit(line, key: lineKey?(written, batch.last && k == lines.count - 1))
                     written += 1
                 }
-                start = end
-            } while start < count
+            }
             return
         }
         var first = true
@@ -407,14 +401,11 @@ public struct Table: Equatable, Sendable {
         let count = rowCount
         let window = chunk * 8
         guard let g = grouping.flatMap({ column($0.column) }) else {
-            var start = 0
-            repeat {
-                let end = Swift.min(start + window, count)
-                let made = make(start..<end)
-                let records = stride(from: 0, to: made.count, by: chunk).map { Array(made[$0..<Swift.min($0 + chunk, made.count)]) }
-                try body(records.isEmpty ? [[]] : records, end == count)
-                start = end
-            } while start < count
+            for batch in Table.batches(count: count, chunk: chunk) {
+                let start = batch.records[0].lowerBound
+                let made = make(start..<batch.records[batch.records.count - 1].upperBound)
+                try body(batch.records.map { Array(made[($0.lowerBound - start)..<($0.upperBound - start)]) }, batch.last)
+            }
             return
         }
         var current: [[JSON]] = []
@@ -440,6 +431,21 @@ public struct Table: Equatable, Sendable {
             }
             start = end
         } while start < count
+    }
+
+    /// How an ungrouped table of `count` rows is cut into records of `chunk` rows, in
+    /// batches of eight records (made and serialized together): each batch's records' rows
+    /// and whether it is the last. A table without rows is one record without rows.
+    static func batches(count: Int, chunk: Int) -> [(records: [Range<Int>], last: Bool)] {
+        var out: [(records: [Range<Int>], last: Bool)] = []
+        var start = 0
+        repeat {
+            let end = Swift.min(start + chunk * 8, count)
+            let records = stride(from: start, to: end, by: chunk).map { $0..<Swift.min($0 + chunk, end) }
+            out.append((records.isEmpty ? [start..<start] : records, end == count))
+            start = end
+        } while start < count
+        return out
     }
 
     /// The stream record holding the rows `range`, serialized: the bytes of

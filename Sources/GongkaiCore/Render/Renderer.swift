@@ -915,8 +915,6 @@ final class FileWriter {
     /// Set by `close`: every byte was the same as the previous file's, and nothing was written
     /// (the file at `path` is as it was: the caller keeps the previous file instead).
     private(set) var unchanged = false
-    /// Bytes of the previous file read to compare with, reused.
-    private var scratch: [UInt8] = []
 
     /// `overwrite`: an existing file is written over from its start (its space reused, no
     /// new blocks and pages for the same bytes) and cut to length at `close`. `append`: the
@@ -943,19 +941,12 @@ final class FileWriter {
         write(bytes: s.utf8)
     }
 
-    /// Whether `bytes`, written next, are the previous file's bytes at `position`.
+    /// Whether `bytes`, written next, are the previous file's bytes at `position` (a read
+    /// that comes back short says no: the bytes are then written).
     private func samePrevious<B: Collection>(_ bytes: B) -> Bool where B.Element == UInt8 {
-        guard let previous, position + bytes.count <= previous.size else { return false }
-        if bytes.isEmpty { return true }
-        if scratch.count < bytes.count { scratch = [UInt8](repeating: 0, count: Swift.max(bytes.count, 1 << 16)) }
-        var done = 0
-        while done < bytes.count {
-            let n = scratch.withUnsafeMutableBytes { pread(previous.fd, $0.baseAddress! + done, bytes.count - done, off_t(position + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return scratch[0..<bytes.count].elementsEqual(bytes)
+        guard let previous, position + bytes.count <= previous.size,
+              let old = Files.read(previous.fd, offset: position, length: bytes.count) else { return false }
+        return old.elementsEqual(bytes)
     }
 
     /// The first byte that differs from the previous file's: the bytes before it are copied in.
