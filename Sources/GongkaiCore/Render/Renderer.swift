@@ -1005,17 +1005,9 @@ final class FileWriter {
             return
         }
         if let failure { throw failure }
-        var done = 0
-        try buffer.withUnsafeBytes { p in
-            while done < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = StageFailure("cannot write '\(path)': \(String(cString: strerror(errno)))")
-                    throw failure!
-                }
-                done += n
-            }
+        if let e = Files.writeAll(fd, buffer[...]) {
+            failure = StageFailure("cannot write '\(path)': \(String(cString: strerror(e)))")
+            throw failure!
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -281,14 +281,7 @@ public final class OutputIndex {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StageFailure("cannot write the cache index '\(tmp)'") }
         defer { close(fd) }
-        var done = 0
-        try text.withUnsafeBytes { p in
-            while done < p.count {
-                let n = write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 { if errno == EINTR { continue }; throw StageFailure("cannot write the cache index '\(tmp)'") }
-                done += n
-            }
-        }
+        if Files.writeAll(fd, text[...]) != nil { throw StageFailure("cannot write the cache index '\(tmp)'") }
         guard rename(tmp, path) == 0 else { throw StageFailure("cannot move the cache index into place at '\(path)'") }
     }
 }
@@ -296,6 +289,23 @@ public final class OutputIndex {
 /// Whole-file reads for tools (the benchmark's floor).
 public enum Files {
     public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
+
+    /// Writes all of `bytes` to `fd` (again after an interruption); the error (`errno`) that
+    /// stopped it, or nil when everything was written.
+    static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int32? {
+        bytes.withUnsafeBytes { p -> Int32? in
+            var done = 0
+            while done < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return nil
+        }
+    }
 
     /// `length` bytes of the open file `fd` from `offset`, or nil when they are not all there.
     static func read(_ fd: Int32, offset: Int, length: Int) -> [UInt8]? {

@@ -306,17 +306,9 @@ public final class OutputWriter {
         /// Writes all of `bytes`.
         func writeAll(_ bytes: ArraySlice<UInt8>) {
             guard failure == nil else { return }
-            var offset = 0
-            bytes.withUnsafeBufferPointer { p in
-                while offset < p.count {
-                    let n = Glibc.write(fd, p.baseAddress! + offset, p.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        // The reader went away (EPIPE) or the disk is full: nothing more can be said.
-                        return fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(errno)))")
-                    }
-                    offset += n
-                }
+            if let e = Files.writeAll(fd, bytes) {
+                // The reader went away (EPIPE) or the disk is full: nothing more can be said.
+                fail("cannot write \(name == "output" ? name : "'\(name)'"): \(String(cString: strerror(e)))")
             }
         }
 
