@@ -448,6 +448,56 @@ import Testing
     }
 }
 
+/// Names numbered by their bytes and hashed as Strings once (`NameNumbers`, for the kinds and
+/// regions of compare_kind, the agencies of findings_by_agency and the summary's count): the
+/// same numbers and names as a `[String: Int]` filled in the same order.
+@Suite struct NameNumbersTests {
+    @Test func numbersAsAStringDictionaryWould() {
+        // Spellings equal as strings though their bytes differ (é composed and not, a Hangul
+        // syllable and its jamo), Chinese, ASCII, empty; runs of one name and names in turn.
+        let pool = ["海东市工业和信息化局", "caf\u{E9}局", "cafe\u{301}局", "\u{AC00}", "\u{1100}\u{1161}", "", "A局", "a局", "平潭综合实验区"]
+        var random = SplitMix64(seed: 5)
+        for round in 0..<40 {
+            var names: [String] = []
+            while names.count < 10 + round * 5 {
+                let name = pool[Int(random.next() % UInt64(pool.count))]
+                for _ in 0..<(1 + Int(random.next() % 3)) { names.append(name) }
+            }
+            var reference: [String: Int] = [:]
+            var referenceNames: [String] = []
+            var expected: [Int] = []
+            for n in names {
+                if let k = reference[n] {
+                    expected.append(k)
+                } else {
+                    reference[n] = referenceNames.count
+                    expected.append(referenceNames.count)
+                    referenceNames.append(n)
+                }
+            }
+            var numbers = NameNumbers()
+            #expect(names.map { numbers.number($0) } == expected, "round \(round)")
+            #expect(numbers.names.map { Array($0.utf8) } == referenceNames.map { Array($0.utf8) }, "round \(round)")
+        }
+    }
+
+    /// `has(index:)` (the year-over-year table's rows of section 二) is `self[index:] != nil`.
+    @Test func hasIsACellPresent() {
+        var values = MetricValues()
+        let n = Catalog.metrics.count
+        for k in stride(from: 0, to: n, by: 3) { values.set(index: k, .some(Quantity(mantissa: Int64(k), scale: 0))) }
+        for k in stride(from: 1, to: n, by: 5) { values.set(index: k, .some(nil)) }
+        values.set(index: 2, .some(Quantity(mantissa: 1 << 40, scale: 0)))  // too wide for a slot
+        var present = 0
+        for k in 0..<(n + 2) {
+            #expect(values.has(index: k) == (values[index: k] != nil), "slot \(k)")
+            if values.has(index: k) { present += 1 }
+        }
+        #expect(present == values.count)
+        #expect(!MetricValues().has(index: 0))
+    }
+}
+
 /// Aggregate orders its reports by agency, year and file comparing each distinct name
 /// once (`sortByAgencyYearPath`): the same order as sorting the reports by the tuple.
 @Suite struct ReportOrderTests {

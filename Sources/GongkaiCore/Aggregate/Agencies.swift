@@ -78,3 +78,35 @@ public struct Agencies: Sendable {
         aliases[Agencies.key(name)]
     }
 }
+
+/// Names numbered as Swift compares them (texts equal once Unicode-normalized share a
+/// number), in the order first seen, each numbered name keeping its first spelling. A
+/// spelling is hashed as a String once (a Chinese name hashed as a String is normalized
+/// first, thousands of instructions); every later look-up goes by its bytes, and a name
+/// equal to the one before it (reports sorted by agency) by a comparison only.
+struct NameNumbers {
+    private var byBytes: [Labels.BytesKey: Int] = [:]
+    private var byName: [String: Int] = [:]
+    /// Each number's first spelling.
+    private(set) var names: [String] = []
+    private var last: (name: String, number: Int)?
+
+    mutating func number(_ name: String) -> Int {
+        if let last, Labels.BytesKey(last.name) == Labels.BytesKey(name) { return last.number }
+        let n: Int
+        if let k = byBytes[Labels.BytesKey(name)] {
+            n = k
+        } else {
+            if let k = byName[name] {
+                n = k
+            } else {
+                n = names.count
+                byName[name] = n
+                names.append(name)
+            }
+            byBytes[Labels.BytesKey(name)] = n
+        }
+        last = (name, n)
+        return n
+    }
+}

@@ -305,7 +305,12 @@ public struct Aggregator {
         var errors: [String: Int] = [:]
         for f in findings where f.finding.severity == .error { errors[f.report.path, default: 0] += 1 }
         let sorted = reports, errorCounts = errors
-        let entries = Parallel.Job { Compare.entries(sorted, errors: errorCounts) }
+        // The year-over-year table is laid out (and its agencies' keys worked out) as soon as
+        // the entries are made, on another core, while the tables before it are made and written.
+        let entries = Parallel.Job { () -> ([Compare.Entry], Parallel.Job<Table>) in
+            let entries = Compare.entries(sorted, errors: errorCounts)
+            return (entries, Parallel.Job { Compare.yoyTable(entries) })
+        }
         inputs = listing.wait()
         try send(summary(reports, findings: findings))
         try send(inventory())
@@ -313,8 +318,8 @@ public struct Aggregator {
         try send(reportsTable(reports))
         try send(findingsTable(findings))
         try send(findingsByAgency(reports, findings))
-        let compared = entries.wait()
-        try comparisons(compared, send)
+        let (compared, yoy) = entries.wait()
+        try comparisons(compared, yoy: yoy, send)
         try send(Compare.dictionary(columnsOnly))
         spent = [reports, checked, findings, crossYear, compared]
     }
@@ -323,10 +328,7 @@ public struct Aggregator {
     /// regions, section 二 per format; then each agency's years.
     /// Each comparison table is handed to `emit` as soon as it is built, so only one
     /// is held at a time.
-    func comparisons(_ entries: [Compare.Entry], _ emit: (Table) throws -> Void) rethrows {
-        // The year-over-year table laid out (and its agencies' keys worked out) on another
-        // core while the years' tables are built and written.
-        let yoy = Parallel.Job { Compare.yoyTable(entries) }
+    func comparisons(_ entries: [Compare.Entry], yoy: Parallel.Job<Table>, _ emit: (Table) throws -> Void) rethrows {
         // Two years' tables built at once, one on each core (only those are held), written in order.
         let years = Set(entries.map(\.year)).sorted()
         for first in stride(from: 0, to: years.count, by: 2) {
@@ -393,6 +395,8 @@ public struct Aggregator {
     func displayName(_ members: [Report]) -> String {
         let names = members.compactMap(\.agency)
         for n in names { if let d = agencies.displayName(n) { return d } }
+        // One spelling (nearly every agency): it is the most frequent.
+        if let first = names.first, names.allSatisfy({ Labels.BytesKey($0) == Labels.BytesKey(first) }) { return first }
         var counts: [String: Int] = [:]
         for n in names { counts[n, default: 0] += 1 }
         return counts.max { a, b in a.value < b.value || (a.value == b.value && JSON.utf8Less(b.key, a.key)) }?.key ?? ""
@@ -546,10 +550,17 @@ public struct Aggregator {
     }
 
     func findingsByAgency(_ reports: [Report], _ findings: [FindingRow]) -> Table {
-        var count: [String: [Int]] = [:]  // agency → reports, error, warning, info
-        for r in reports { count[r.agency ?? "", default: [0, 0, 0, 0]][0] += 1 }
-        for f in findings { count[f.report.agency ?? "", default: [0, 0, 0, 0]][1 + f.finding.severity.rank] += 1 }
-        let rows = count.sorted { a, b in
+        // agency → reports, error, warning, info (agencies as a [String: [Int]] would tell them apart)
+        var numbers = NameNumbers()
+        var counts: [[Int]] = []
+        func add(_ agency: String?, _ k: Int) {
+            let n = numbers.number(agency ?? "")
+            if n == counts.count { counts.append([0, 0, 0, 0]) }
+            counts[n][k] += 1
+        }
+        for r in reports { add(r.agency, 0) }
+        for f in findings { add(f.report.agency, 1 + f.finding.severity.rank) }
+        let rows: [(key: String, value: [Int])] = zip(numbers.names, counts).map { (key: $0.0, value: $0.1) }.sorted { a, b in
             (-a.value[1], -a.value[2], -a.value[3], a.key) < (-b.value[1], -b.value[2], -b.value[3], b.key)
         }
         return Table(name: "findings_by_agency", title: "各机关问题数 (findings by agency)",
@@ -600,8 +611,9 @@ public struct Aggregator {
         for s in statuses {
             facts.append(("files_\(s)", "其中 \(s)", .int(inputs.reduce(0) { $0 + ($1.status == s ? 1 : 0) })))
         }
-        let agencies = Set(reports.compactMap(\.agency))
-        facts.append(("agencies", "机关数", .int(agencies.count)))
+        var agencies = NameNumbers()  // (as a Set of the names would count them)
+        for r in reports { if let a = r.agency { _ = agencies.number(a) } }
+        facts.append(("agencies", "机关数", .int(agencies.names.count)))
         let years = Set(reports.compactMap(\.year)).sorted()
         facts.append(("years", "年度", .string(years.map(String.init).joined(separator: ", "))))
         facts.append(("reports", "报告份数", .int(reports.count)))

@@ -17,6 +17,8 @@ enum Compare {
         let values: [Quantity?]
         /// Error-severity findings of the report, the checks across years included.
         let errors: Int
+        /// A hash of the report's value slots (`MetricValues.appendSlots`), for its year's key.
+        let slotsHash: (UInt64, UInt64)
 
         init(report: Report, agency: String, year: Int, region: String, kind: String, values: [Quantity?], errors: Int) {
             self.report = report
@@ -26,6 +28,9 @@ enum Compare {
             self.kind = kind
             self.values = values
             self.errors = errors
+            var slots: [UInt8] = []
+            report.values.appendSlots(to: &slots)
+            slotsHash = slots.withUnsafeBytes { FastHash.words($0, salt: "") }
         }
     }
 
@@ -257,7 +262,6 @@ enum Compare {
     static func yearKey(year: Int, _ all: [Entry]) -> String {
         var k = ContentKey()
         k.add(raw: Int64(year))
-        var slots: [UInt8] = []
         for e in all where e.year == year {
             k.add(e.agency)
             k.add(e.region)
@@ -267,10 +271,8 @@ enum Compare {
             k.add(e.report.applyFormat)
             k.add(e.report.activeFormat)
             // The values as a hash of their slots, not the slots (1.2 KB a report: a year's
-            // key held 17 MB at 100,000 reports, two years at once).
-            slots.removeAll(keepingCapacity: true)
-            e.report.values.appendSlots(to: &slots)
-            let (a, b) = slots.withUnsafeBytes { FastHash.words($0, salt: "") }
+            // key held 17 MB at 100,000 reports, two years at once), worked out with the entry.
+            let (a, b) = e.slotsHash
             k.add(raw: Int64(bitPattern: a))
             k.add(raw: Int64(bitPattern: b))
         }
@@ -298,22 +300,27 @@ enum Compare {
 
     static func kindTable(year: Int, _ all: [Entry]) -> Table {
         let entries = all.filter { $0.year == year && !$0.region.isEmpty && !$0.kind.isEmpty }
-        var regionsByKind: [String: Set<String>] = [:]
-        // Each kind's entries in table order, gathered in one pass.
-        var membersByKind: [String: [Entry]] = [:]
+        // Each kind's regions and its entries in table order, gathered in one pass (kinds and
+        // regions told apart as Strings are).
+        var kindNumbers = NameNumbers(), regionNumbers = NameNumbers()
+        var regionsByKind: [Set<Int>] = []
+        var membersByKind: [[Entry]] = []
         for e in entries {
-            regionsByKind[e.kind, default: []].insert(e.region)
-            membersByKind[e.kind, default: []].append(e)
+            let k = kindNumbers.number(e.kind)
+            if k == membersByKind.count { membersByKind.append([]); regionsByKind.append([]) }
+            regionsByKind[k].insert(regionNumbers.number(e.region))
+            membersByKind[k].append(e)
         }
-        let kinds = regionsByKind.filter { $0.value.count >= 2 }.keys.sorted(by: JSON.utf8Less)
+        let kindNames = kindNumbers.names
+        let kinds = kindNames.indices.filter { regionsByKind[$0].count >= 2 }.sorted { JSON.utf8Less(kindNames[$0], kindNames[$1]) }
         let columns = [rowTypeColumn, kindColumn, regionColumn, agencyColumn, formatApplyColumn]
             + indicatorColumns(within: "同一部门类别的机关中") + [errorsColumn, pathColumn]
         // Each kind's rows (ranks within the kind), made when written; where each kind's start.
         // (Worked out when the rows are first asked for, not when the table is copied.)
         let source = Table.RowSource {
             let parts = kinds.map { kind in
-                indicatorRows(membersByKind[kind]!, lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
-                              blankLead: [.string(kind), .null, .null, .null])
+                indicatorRows(membersByKind[kind], lead: { [.string($0.kind), .string($0.region), .string($0.agency), Aggregator.text($0.report.applyFormat)] },
+                              blankLead: [.string(kindNames[kind]), .null, .null, .null])
             }
             var starts: [Int] = []
             var count = 0
@@ -433,9 +440,11 @@ enum Compare {
                 for n in series.indices { refs.append(RowRef(series: s, what: Int32(i), n: Int32(n))) }
             }
             // Section 二: only between two years whose tables have the same format.
-            // (By slot: `activeMetrics` keeps each metric's place in the catalog.)
-            for (k, _) in activeMetrics where series.contains(where: { $0.report.values[index: k] != nil }) {
-                for (n, e) in series.enumerated() where e.report.values[index: k] != nil {
+            // (By slot: `activeMetrics` keeps each metric's place in the catalog. Each report's
+            // values taken once, not once a metric.)
+            let values = series.map(\.report.values)
+            for (k, _) in activeMetrics where values.contains(where: { $0.has(index: k) }) {
+                for (n, v) in values.enumerated() where v.has(index: k) {
                     refs.append(RowRef(series: s, what: Int32(-1 - k), n: Int32(n)))
                 }
             }

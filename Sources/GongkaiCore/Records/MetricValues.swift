@@ -44,6 +44,10 @@ public struct MetricValues: Equatable, Sendable, Sequence, ExpressibleByDictiona
         }
     }
 
+    /// Whether the table has the cell of the metric at `i` (`self[index: i] != nil`, the
+    /// cell not made).
+    public func has(index i: Int) -> Bool { i < state.count && state[i] != MetricValues.absent }
+
     /// The cell of the metric at `i` in `Catalog.metrics`.
     public subscript(index i: Int) -> Quantity?? {
         guard i < state.count else { return nil }
