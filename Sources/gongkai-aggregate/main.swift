@@ -18,9 +18,11 @@ Tables carry no timestamps; the run's figures and duration go to stderr.
 
 options:
 \(RecordStream.optionsHelp)
-  --cache FILE     keep the reading of every record in FILE (and FILE.idx); the next run
-                   takes the reading of each record whose bytes are unchanged from there
-                   instead of parsing it again
+  --cache FILE     keep the reading of every record in FILE (and FILE.idx), and each
+                   agency's findings across years in FILE.checks; the next run takes the
+                   reading of each record whose bytes are unchanged from there instead of
+                   parsing it again, and the findings of each agency whose name and
+                   records are unchanged instead of checking it again
   --input-index FILE  the index gongkai-extract wrote of stdin (its --index): each record's
                    reading is then looked up in the cache by the key the index gives it,
                    and the record is read only when the cache does not have it. Taken
@@ -60,6 +62,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     let keySalt = "aggregate-input/1/" + build
     let indexedSalt = "aggregate-input-indexed/1/" + build
     let cache = args.options["cache"].map { InputCache(path: $0, salt: keySalt) }
+    aggregator.checkCache = args.options["cache"].map { CheckCache(path: $0 + ".checks", salt: "aggregate-checks/1/" + build) }
     var input: IndexedInput?
     if let path = args.options["input-index"] {
         switch IndexedInput.open(index: path, fd: 0) {
@@ -149,7 +152,11 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         table.write(to: writer, reuse: reuse)
     }
     writer.finish()
+    aggregator.checkCache?.save()
     try reuse.index?.save()
+    if let checks = aggregator.checkCache, checks.reused > 0 {
+        Stage.note("gongkai-aggregate", "\(checks.reused) of \(checks.reused + checks.checked) agencies unchanged since the previous run (their findings across years taken from the cache)")
+    }
     if reuse.previous != nil, reuse.keyed > 0 {
         Stage.note("gongkai-aggregate", "\(reuse.reused) of \(reuse.keyed) agencies' records (year-over-year, every report) unchanged since the previous run")
     }

@@ -127,10 +127,16 @@ import Testing
     /// `record` (a report's line) with the value of apply.received.total in its `values` made
     /// `change` of it; nil when it has none. (Its provenance may hold the same id with a line number.)
     static func withReceived(_ record: String, _ change: (Int) -> Int) -> String? {
+        withValue(record, "apply.received.total", change)
+    }
+
+    /// `record` with the value of the metric `id` in its `values` made `change` of it; nil when it has none.
+    static func withValue(_ record: String, _ id: String, _ change: (Int) -> Int) -> String? {
         guard let values = record.range(of: #""values":{"#),
-              let m = record[values.upperBound...].firstMatch(of: /"apply\.received\.total":(\d+)/) else { return nil }
+              let m = record[values.upperBound...].firstMatch(of: try! Regex(#""\#(id.replacingOccurrences(of: ".", with: "\\."))":(\d+)"#)),
+              let n = (m.output[1].substring).flatMap({ Int($0) }) else { return nil }
         var out = record
-        out.replaceSubrange(m.range, with: #""apply.received.total":\#(change(Int(m.1)!))"#)
+        out.replaceSubrange(m.range, with: #""\#(id)":\#(change(n))"#)
         return out
     }
 
@@ -414,6 +420,43 @@ import Testing
         #expect(withReuse == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout)
         let shown = String(decoding: withReuse, as: UTF8.self)
         #expect(shown.contains("测试改名后的机关"), "the new name is not in the tables")
+    }
+
+    /// Each agency's findings across years are kept in FILE.checks: an agency whose records
+    /// are unchanged takes them from there, one whose record changed is checked again, and
+    /// a damaged file is not read. Every run's tables are a run's without a cache.
+    @Test func findingsAcrossYearsAreTakenForUnchangedAgenciesOnly() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try Self.syntheticReports(count: 60, seed: 5, in: dir)
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
+        func run() throws -> (tables: String, reused: Int?, agencies: Int?) {
+            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout, "differs from a run without the cache")
+            let m = r.stderr.firstMatch(of: /(\d+) of (\d+) agencies unchanged since the previous run \(their findings across years/)
+            return (String(decoding: r.stdout, as: UTF8.self), m.map { Int($0.1)! }, m.map { Int($0.2)! })
+        }
+        let first = try run()
+        #expect(first.reused == nil)  // nothing to take yet
+        let again = try run()
+        let agencies = try #require(again.agencies)
+        #expect(again.reused == agencies && agencies >= 5)
+        // A report's carry-over from the year before made wrong: its agency is checked again
+        // (the finding appears), every other agency's findings are taken.
+        var lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let k = try #require(lines.firstIndex { !$0.contains(#""year":2019"#) && IncrementalTests.withValue($0, "apply.carried_over.total", { $0 }) != nil })
+        lines[k] = try #require(IncrementalTests.withValue(lines[k], "apply.carried_over.total") { $0 + 1000 })
+        try Data(lines.joined(separator: "\n").utf8).write(to: reports)
+        let changed = try run()
+        #expect(changed.reused == agencies - 1 && changed.agencies == agencies)
+        #expect(changed.tables.components(separatedBy: "application_carry").count > again.tables.components(separatedBy: "application_carry").count)
+        // A damaged file: nothing taken from it; the next run takes everything again.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: cache + ".checks"))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: cache + ".checks"))
+        #expect(try run().reused == nil)
+        #expect(try run().reused == agencies)
     }
 
     @Test func recordsReadBeforeAreTakenFromTheCacheAndTheTablesEqualAFreshRun() throws {

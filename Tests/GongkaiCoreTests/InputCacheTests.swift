@@ -57,6 +57,30 @@ import Testing
         }
     }
 
+    /// A re-run's reading leaves a report's alternatives and sketches as bytes until its
+    /// agency is checked across years; then they are exactly the report's.
+    @Test func aDeferredReadingHasItsDetailWhenTaken() throws {
+        var withDetail = 0
+        for input in try Self.inputs() {
+            let blob = try #require(InputCodec.encode(input))
+            var deferred = try #require(InputCodec.decode(deferring: blob), "\(input.path)")
+            #expect(deferred.report?.alternatives.isEmpty ?? true)
+            #expect(deferred.report?.fingerprints.isEmpty ?? true)
+            #expect((deferred.detail != nil) == (input.report != nil))
+            if !(input.report?.fingerprints.isEmpty ?? true) { withDetail += 1 }
+            if let detail = deferred.detail, detail.count > 1 {
+                var cut = deferred
+                cut.detail = Array(detail.dropLast())
+                let taken = cut.takeDetail()
+                #expect(!taken, "\(input.path)")
+            }
+            let taken = deferred.takeDetail()
+            #expect(taken)
+            #expect(deferred.detail == nil && Self.same(deferred, input), "\(input.path)")
+        }
+        #expect(withDetail >= 40)
+    }
+
     @Test func damagedBytesAreNeverTakenForAReading() throws {
         let input = try #require(try Self.inputs().first { ($0.report?.values.filled ?? 0) > 100 })
         let blob = try #require(InputCodec.encode(input))

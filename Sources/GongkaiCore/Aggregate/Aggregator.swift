@@ -23,6 +23,9 @@ public struct Aggregator {
             get { box?.value }
             set { box = newValue.map(Box.init) }
         }
+        /// The report's alternatives and sketches as bytes (`InputCodec.decode(deferring:)`),
+        /// until `takeDetail` reads them into it.
+        var detail: [UInt8]?
         /// The alias table, when this input is it.
         private var aliasBox: Box<Agencies>?
         var aliases: Agencies? {
@@ -44,6 +47,17 @@ public struct Aggregator {
 
         /// Sets the report's `recordKey` (the fingerprint of the line it was read from).
         public mutating func setRecordKey(_ key: String) { report?.recordKey = key }
+
+        /// Reads `detail` (if any) into the report; false if its bytes are not a whole one.
+        mutating func takeDetail() -> Bool {
+            guard let bytes = detail else { return true }
+            detail = nil
+            guard var r = report else { return false }
+            var reader = InputCodec.Reader(bytes)
+            guard (try? InputCodec.readDetail(&reader, into: &r)) != nil, reader.i == reader.end else { return false }
+            report = r
+            return true
+        }
     }
 
     var inputs: [Input] = []
@@ -57,6 +71,8 @@ public struct Aggregator {
     /// these hundreds of MB of small objects (at national scale) to the process's end,
     /// which frees them at once; freed one by one they took a tenth of a re-run.
     var spent: [Any] = []
+    /// Each agency's findings across years from the run before (`--cache`), if kept.
+    public var checkCache: CheckCache?
 
     public init() {}
 
@@ -243,16 +259,43 @@ public struct Aggregator {
         var groupMembers = [[Int]](repeating: [], count: groupKeys.count)
         for (input, s) in spellingOf { groupMembers[groupOfSpelling[s]].append(input) }
         // Each agency's reports named and checked across years on both cores.
+        // An agency whose name and reports are unchanged since the run before takes its
+        // findings across years from the check cache, and its reports' sketches and
+        // alternatives (which only those checks read) are never made.
         let held = inputs
-        let checked = Parallel.map(groupKeys.indices.sorted { JSON.utf8Less(groupKeys[$0], groupKeys[$1]) }) { g -> ([Report], [(Report, Finding)]) in
+        let checkCache = self.checkCache
+        typealias Checked = (members: [Report], findings: [(Report, Finding)], kept: (key: CheckCache.Key, entry: [UInt8], reused: Bool)?)
+        let checked = Parallel.map(groupKeys.indices.sorted { JSON.utf8Less(groupKeys[$0], groupKeys[$1]) }) { g -> Checked in
             var members = groupMembers[g].map { held[$0].report! }
             let name = displayName(members)
-            for i in members.indices { members[i].agency = members[i].agency == nil ? nil : name }
-            var findings = groupKeys[g].isEmpty ? [] : CrossYear.checks(agency: name, reports: members)
+            for i in members.indices where members[i].agency != nil && Labels.BytesKey(members[i].agency!) != Labels.BytesKey(name) {
+                members[i].agency = name
+            }
+            guard !groupKeys[g].isEmpty else { return (members, [], nil) }
+            let key = checkCache?.key(name: name, members)
+            if let key, let kept = checkCache?.findings(key, count: members.count) {
+                return (members, kept.map { (members[$0.report], $0.finding) }, (key, CheckCache.entry(kept), true))
+            }
+            for (i, k) in groupMembers[g].enumerated() where held[k].detail != nil {
+                var input = held[k]
+                input.report = members[i]
+                if !input.takeDetail() { Stage.note("gongkai-aggregate", "the cached reading of \(input.path) is damaged; its checks across years may miss") }
+                members[i] = input.report!
+            }
+            var findings = CrossYear.checks(agency: name, reports: members)
             // The sketches of sections 一 and 五 serve only the checks across years.
-            for i in members.indices { members[i].fingerprints = [:] }
-            for i in findings.indices { findings[i].0.fingerprints = [:] }
-            return (members, findings)
+            for i in members.indices where !members[i].fingerprints.isEmpty { members[i].fingerprints = [:] }
+            for i in findings.indices where !findings[i].0.fingerprints.isEmpty { findings[i].0.fingerprints = [:] }
+            // (Each finding's report by its place among the agency's reports.)
+            let places = findings.compactMap { f in members.firstIndex { $0.path == f.0.path } }
+            let kept = key.flatMap { key -> (key: CheckCache.Key, entry: [UInt8], reused: Bool)? in
+                guard places.count == findings.count else { return nil }
+                return (key, CheckCache.entry(zip(places, findings).map { ($0.0, $0.1.1) }), false)
+            }
+            return (members, findings, kept)
+        }
+        if let checkCache {
+            for c in checked { if let k = c.kept { checkCache.keep(k.key, entry: k.entry, reused: k.reused) } }
         }
         let duplicates = inputs.filter { $0.status == "duplicate" }
         // From here the inventory needs only each input's agency and year: the values,
@@ -265,6 +308,7 @@ public struct Aggregator {
             var all = handoff.inputs
             handoff.inputs = []
             for k in all.indices {
+                all[k].detail = nil
                 guard let r = all[k].report else { continue }
                 var listed = Report(path: r.path, sha256: nil, bytes: 0, sourceFormat: "")
                 listed.agency = r.agency
@@ -276,9 +320,9 @@ public struct Aggregator {
         var reports: [Report] = []
         reports.reserveCapacity(checked.reduce(0) { $0 + $1.0.count })
         var crossYear: [(Report, Finding)] = []
-        for (members, findings) in checked {
-            reports += members
-            crossYear += findings
+        for c in checked {
+            reports += c.members
+            crossYear += c.findings
         }
         Aggregator.sortByAgencyYearPath(&reports)
         // Same content as another file: said on the report that was kept.

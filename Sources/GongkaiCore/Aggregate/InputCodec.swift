@@ -8,7 +8,7 @@ import Glibc
 /// `decode(encode(x)) == x` for every input but the alias table (not encoded); bytes that
 /// are not a whole encoding decode to nil (the record is then parsed).
 enum InputCodec {
-    static let magic: UInt8 = 0x48  // "H", version 2: values as their slots' bytes
+    static let magic: UInt8 = 0x49  // "I", version 3: the sketches and alternatives last
 
     struct Writer {
         var b: [UInt8] = []
@@ -33,6 +33,15 @@ enum InputCodec {
         mutating func json(_ v: JSON?) { opt(v.map(\.serialized)) }
         mutating func quantity(_ q: Quantity?) {
             if let q { u8(1); int(q.mantissa); int(q.scale) } else { u8(0) }
+        }
+        mutating func finding(_ f: Finding) {
+            str(f.check)
+            str(f.severity.rawValue)
+            str(f.message)
+            strs(f.cells)
+            json(f.expected)
+            json(f.actual)
+            opt(f.line)
         }
     }
 
@@ -93,6 +102,12 @@ enum InputCodec {
             guard s >= 0, s <= Int64(Quantity.maxScale) else { throw Short() }
             return Quantity(mantissa: m, scale: Int(s))
         }
+        mutating func finding() throws -> Finding {
+            let check = try str()
+            guard let severity = Severity(rawValue: try str()) else { throw Short() }
+            return Finding(check: check, severity: severity, message: try str(), cells: try strs(),
+                           expected: try json(), actual: try json(), line: try optInt())
+        }
     }
 
     /// The encoding, then a hash of it (so damaged bytes are never taken for a reading).
@@ -103,11 +118,20 @@ enum InputCodec {
     }
 
     static func decode(_ bytes: [UInt8]) -> Aggregator.Input? {
+        guard var input = decode(deferring: bytes) else { return nil }
+        guard input.takeDetail() else { return nil }
+        return input
+    }
+
+    /// `decode`, but the report's sketches and alternatives (which only the checks across
+    /// years read) are left as their bytes in `Input.detail` (see `takeDetail`): a re-run
+    /// then makes them only for the agencies whose checks it does again.
+    static func decode(deferring bytes: [UInt8]) -> Aggregator.Input? {
         guard bytes.count > 32 else { return nil }
         let end = bytes.count - 32
         let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
         guard bytes[end...].elementsEqual(hash.utf8) else { return nil }
-        return decodeBody(bytes, end: end)
+        return decodeBody(bytes, end: end, deferring: true)
     }
 
     static func encodeBody(_ input: Aggregator.Input) -> [UInt8]? {
@@ -150,6 +174,9 @@ enum InputCodec {
         let extra = v.extra.sorted { JSON.utf8Less($0.key, $1.key) }
         w.int(extra.count)
         for (id, q) in extra { w.str(id); w.quantity(q) }
+        w.int(r.findings.count)
+        for f in r.findings { w.finding(f) }
+        // Last, what only the checks across years read (a re-run may leave it as bytes).
         w.int(r.alternatives.count)
         for a in r.alternatives {
             w.strs(a.cells)
@@ -163,20 +190,10 @@ enum InputCodec {
             w.int(hashes.count)
             for h in hashes { w.u32(h) }
         }
-        w.int(r.findings.count)
-        for f in r.findings {
-            w.str(f.check)
-            w.str(f.severity.rawValue)
-            w.str(f.message)
-            w.strs(f.cells)
-            w.json(f.expected)
-            w.json(f.actual)
-            w.opt(f.line)
-        }
         return w.b
     }
 
-    static func decodeBody(_ bytes: [UInt8], end: Int? = nil) -> Aggregator.Input? {
+    static func decodeBody(_ bytes: [UInt8], end: Int? = nil, deferring: Bool = false) -> Aggregator.Input? {
         var r = Reader(bytes, end: end)
         do {
             guard try r.u8() == magic else { return nil }
@@ -222,26 +239,31 @@ enum InputCodec {
                     values[id] = .some(try r.quantity())
                 }
                 report.values = values
-                for _ in 0..<(try r.count()) {
-                    let cells = try r.strs()
-                    let readings = try (0..<r.count()).map { _ in try (0..<r.count()).map { _ in try r.int() } }
-                    report.alternatives.append(Alternative(cells: cells, readings: readings))
+                for _ in 0..<(try r.count()) { report.findings.append(try r.finding()) }
+                if deferring {
+                    input.report = report
+                    input.detail = Array(try r.bytes(r.end - r.i))
+                    return input
                 }
-                for _ in 0..<(try r.count()) {
-                    let k = try r.str()
-                    report.fingerprints[k] = try (0..<r.count()).map { _ in try r.u32() }
-                }
-                for _ in 0..<(try r.count()) {
-                    let check = try r.str()
-                    guard let severity = Severity(rawValue: try r.str()) else { return nil }
-                    report.findings.append(Finding(check: check, severity: severity, message: try r.str(), cells: try r.strs(),
-                                                   expected: try r.json(), actual: try r.json(), line: try r.optInt()))
-                }
+                try readDetail(&r, into: &report)
                 input.report = report
             }
             return r.i == r.end ? input : nil
         } catch {
             return nil
+        }
+    }
+
+    /// The alternatives and sketches that end a report's encoding.
+    static func readDetail(_ r: inout Reader, into report: inout Report) throws {
+        for _ in 0..<(try r.count()) {
+            let cells = try r.strs()
+            let readings = try (0..<r.count()).map { _ in try (0..<r.count()).map { _ in try r.int() } }
+            report.alternatives.append(Alternative(cells: cells, readings: readings))
+        }
+        for _ in 0..<(try r.count()) {
+            let k = try r.str()
+            report.fingerprints[k] = try (0..<r.count()).map { _ in try r.u32() }
         }
     }
 }
@@ -292,7 +314,7 @@ public final class InputCache: @unchecked Sendable {
 
     /// The reading of a record seen in the previous run, with its encoding; nil if not seen.
     public func input(for key: String) -> (input: Aggregator.Input, blob: [UInt8])? {
-        guard let blob = previous?.line(for: key), let input = InputCodec.decode(blob) else { return nil }
+        guard let blob = previous?.line(for: key), let input = InputCodec.decode(deferring: blob) else { return nil }
         return (input, blob)
     }
 
