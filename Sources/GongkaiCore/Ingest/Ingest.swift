@@ -96,18 +96,30 @@ public struct Ingester: Sendable {
                 continue
             }
             defer { closedir(handle) }
-            var visible = 0
+            var names: [[UInt8]] = []
             while let ent = readdir(handle) {
                 let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
                     Array(raw.prefix(while: { $0 != 0 }))
                 }
                 if name.first == UInt8(ascii: ".") { continue }  // hidden, and . and ..
-                visible += 1
+                names.append(name)
+            }
+            let visible = names.count
+            // Each name's status (not following a link), asked relative to the open folder (no
+            // walk of the path from the root) on both cores, 512 names at a time.
+            let folder = dirfd(handle)
+            let statuses = Parallel.map(stride(from: 0, to: names.count, by: 512).map { $0..<min($0 + 512, names.count) }) { range in
+                range.map { k -> (errno: Int32, st: stat) in
+                    var st = stat()
+                    let failed = names[k].withCString { fstatat(folder, $0, &st, AT_SYMLINK_NOFOLLOW) } != 0
+                    return (failed ? errno : 0, st)
+                }
+            }.flatMap { $0 }
+            for (name, status) in zip(names, statuses) {
                 let rel = dir.isEmpty ? name : dir + [0x2F] + name
-                var st = stat()
-                let path = Array(root.utf8) + [0x2F] + rel
-                guard path.withCString({ lstat($0, &st) }) == 0 else {
-                    found.append(Entry(relative: rel, kind: .unexaminable(errno: errno)))
+                let st = status.st
+                guard status.errno == 0 else {
+                    found.append(Entry(relative: rel, kind: .unexaminable(errno: status.errno)))
                     continue
                 }
                 switch st.st_mode & S_IFMT {
