@@ -68,9 +68,9 @@ import Testing
             #expect(deferred.report?.fingerprints.isEmpty ?? true)
             #expect((deferred.detail != nil) == (input.report != nil))
             if !(input.report?.fingerprints.isEmpty ?? true) { withDetail += 1 }
-            if let detail = deferred.detail, detail.count > 1 {
+            if case .bytes(let detail)? = deferred.detail, detail.count > 1 {
                 var cut = deferred
-                cut.detail = Array(detail.dropLast())
+                cut.detail = .bytes(Array(detail.dropLast()))
                 let taken = cut.takeDetail()
                 #expect(!taken, "\(input.path)")
             }

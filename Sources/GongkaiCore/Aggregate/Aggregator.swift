@@ -23,9 +23,9 @@ public struct Aggregator {
             get { box?.value }
             set { box = newValue.map(Box.init) }
         }
-        /// The report's alternatives and sketches as bytes (`InputCodec.decode(deferring:)`),
+        /// Where the report's alternatives and sketches are (`InputCodec.decode(deferring:)`),
         /// until `takeDetail` reads them into it.
-        var detail: [UInt8]?
+        var detail: InputCodec.Detail?
         /// The alias table, when this input is it.
         private var aliasBox: Box<Agencies>?
         var aliases: Agencies? {
@@ -50,8 +50,9 @@ public struct Aggregator {
 
         /// Reads `detail` (if any) into the report; false if its bytes are not a whole one.
         mutating func takeDetail() -> Bool {
-            guard let bytes = detail else { return true }
+            guard let at = detail else { return true }
             detail = nil
+            guard let bytes = at.bytes else { return false }
             guard var r = report else { return false }
             var reader = InputCodec.Reader(bytes)
             guard (try? InputCodec.readDetail(&reader, into: &r)) != nil, reader.i == reader.end else { return false }

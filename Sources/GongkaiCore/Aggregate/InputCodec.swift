@@ -10,6 +10,20 @@ import Glibc
 enum InputCodec {
     static let magic: UInt8 = 0x49  // "I", version 3: the sketches and alternatives last
 
+    /// Where the alternatives and sketches of a deferred reading are: bytes at hand, or a
+    /// span of an open file (the cache read from, which a run never changes before its end).
+    enum Detail: @unchecked Sendable {  // (the file is only read: pread at an offset)
+        case bytes([UInt8])
+        case file(PreviousOutput, offset: Int, length: Int)
+
+        var bytes: [UInt8]? {
+            switch self {
+            case .bytes(let b): return b
+            case .file(let f, let offset, let length): return Files.read(f.fd, offset: offset, length: length)
+            }
+        }
+    }
+
     struct Writer {
         var b: [UInt8] = []
         mutating func u8(_ v: UInt8) { b.append(v) }
@@ -124,14 +138,15 @@ enum InputCodec {
     }
 
     /// `decode`, but the report's sketches and alternatives (which only the checks across
-    /// years read) are left as their bytes in `Input.detail` (see `takeDetail`): a re-run
-    /// then makes them only for the agencies whose checks it does again.
-    static func decode(deferring bytes: [UInt8]) -> Aggregator.Input? {
+    /// years read) are left where they are, `Input.detail` (see `takeDetail`): a re-run
+    /// then makes them only for the agencies whose checks it does again. `at`: the file and
+    /// offset `bytes` were read from (the detail is then not held, only where it is).
+    static func decode(deferring bytes: [UInt8], at: (file: PreviousOutput, offset: Int)? = nil) -> Aggregator.Input? {
         guard bytes.count > 32 else { return nil }
         let end = bytes.count - 32
         let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
         guard bytes[end...].elementsEqual(hash.utf8) else { return nil }
-        return decodeBody(bytes, end: end, deferring: true)
+        return decodeBody(bytes, end: end, deferring: at.map { at in { .file(at.file, offset: at.offset + $0.lowerBound, length: $0.count) } } ?? { .bytes(Array(bytes[$0])) })
     }
 
     static func encodeBody(_ input: Aggregator.Input) -> [UInt8]? {
@@ -193,7 +208,9 @@ enum InputCodec {
         return w.b
     }
 
-    static func decodeBody(_ bytes: [UInt8], end: Int? = nil, deferring: Bool = false) -> Aggregator.Input? {
+    /// `deferring`: the report's alternatives and sketches are not read, `Input.detail` is
+    /// what this makes of their span of `bytes`.
+    static func decodeBody(_ bytes: [UInt8], end: Int? = nil, deferring: ((Range<Int>) -> Detail)? = nil) -> Aggregator.Input? {
         var r = Reader(bytes, end: end)
         do {
             guard try r.u8() == magic else { return nil }
@@ -240,9 +257,9 @@ enum InputCodec {
                 }
                 report.values = values
                 for _ in 0..<(try r.count()) { report.findings.append(try r.finding()) }
-                if deferring {
+                if let deferring {
                     input.report = report
-                    input.detail = Array(try r.bytes(r.end - r.i))
+                    input.detail = deferring(r.i..<r.end)
                     return input
                 }
                 try readDetail(&r, into: &report)
@@ -314,7 +331,8 @@ public final class InputCache: @unchecked Sendable {
 
     /// The reading of a record seen in the previous run, with its encoding; nil if not seen.
     public func input(for key: String) -> (input: Aggregator.Input, blob: [UInt8])? {
-        guard let blob = previous?.line(for: key), let input = InputCodec.decode(deferring: blob) else { return nil }
+        guard let previous, let e = previous.entry(for: key), let blob = Files.read(previous.fd, offset: e.offset, length: e.length),
+              let input = InputCodec.decode(deferring: blob, at: (previous, e.offset)) else { return nil }
         return (input, blob)
     }
 
