@@ -113,8 +113,9 @@ check-outputs:
 	@diff -r outputs .work/check-outputs && echo "outputs/ reproduced byte for byte"
 
 N ?= 20000
+REPEAT ?= 3
 bench: $(BIN)/.built
-	$(BIN)/gongkai-bench --n $(N) --work .work/bench --bin $(BIN)
+	$(BIN)/gongkai-bench --n $(N) --repeat $(REPEAT) --work .work/bench --bin $(BIN)
 
 clean:
 	rm -rf .build .work
