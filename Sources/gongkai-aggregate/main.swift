@@ -139,10 +139,6 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     /// The next 512 records: by the input index, or read from stdin.
     func next() throws -> [Item]? { try batches.next(from: &reader, count: 512) }
     try Parallel.pipeline(next: next, compute: read, commit: add)
-    cache?.finish()
-    if let cache, cache.reused > 0 {
-        Stage.note("gongkai-aggregate", "\(cache.reused) of \(cache.records) records unchanged since the previous run (their reading taken from the cache)")
-    }
     let writer = OutputWriter()
     var tables = 0
     let reuse = RecordReuse(previous: PreviousOutput.option(args), index: OutputIndex.option(args), salt: "aggregate/" + build)
@@ -152,6 +148,12 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         table.write(to: writer, reuse: reuse)
     }
     writer.finish()
+    // The cache moved into place only now: the sketches of unchanged readings are read from
+    // the file they were found in while the tables are made.
+    cache?.finish()
+    if let cache, cache.reused > 0 {
+        Stage.note("gongkai-aggregate", "\(cache.reused) of \(cache.records) records unchanged since the previous run (their reading taken from the cache)")
+    }
     aggregator.checkCache?.save()
     try reuse.index?.save()
     if let checks = aggregator.checkCache, checks.reused > 0 {

@@ -81,6 +81,41 @@ import Testing
         #expect(withDetail >= 40)
     }
 
+    /// A reading taken from the cache file leaves its detail there: read again when taken
+    /// (the same as the reading's), and never taken once the file's bytes changed.
+    @Test func aDeferredDetailIsReadFromTheCacheFileAndCheckedAgain() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("aggregate.cache").path
+        let inputs = try Self.inputs().filter { !($0.report?.fingerprints.isEmpty ?? true) }
+        #expect(inputs.count >= 40)
+        let first = InputCache(path: path, salt: "s")
+        for (k, input) in inputs.enumerated() { first.keep(key: "k\(k)", blob: InputCodec.encode(input), reused: false) }
+        first.finish()
+        let again = InputCache(path: path, salt: "s")
+        var deferred = try inputs.indices.map { try #require(again.input(for: "k\($0)")).input }
+        let half = inputs.count / 2
+        for k in 0..<half {
+            guard case .file? = deferred[k].detail else { Issue.record("k\(k): detail not left in the file"); continue }
+            let taken = deferred[k].takeDetail()
+            #expect(taken && Self.same(deferred[k], inputs[k]), "k\(k)")
+        }
+        // A byte of each other reading's detail changed in the file: never taken.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        for k in half..<inputs.count {
+            guard case .file(_, let offset, _, let detail)? = deferred[k].detail else { Issue.record("k\(k)"); continue }
+            try handle.seek(toOffset: UInt64(offset + detail.lowerBound + detail.count / 2))
+            let byte = try #require(handle.readData(ofLength: 1).first)
+            try handle.seek(toOffset: UInt64(offset + detail.lowerBound + detail.count / 2))
+            handle.write(Data([byte ^ 0x01]))
+        }
+        try handle.close()
+        for k in half..<inputs.count {
+            let taken = deferred[k].takeDetail()
+            #expect(!taken, "k\(k): a changed detail was taken")
+        }
+    }
+
     @Test func damagedBytesAreNeverTakenForAReading() throws {
         let input = try #require(try Self.inputs().first { ($0.report?.values.filled ?? 0) > 100 })
         let blob = try #require(InputCodec.encode(input))

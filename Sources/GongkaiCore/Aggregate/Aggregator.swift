@@ -272,27 +272,34 @@ public struct Aggregator {
             for i in members.indices where members[i].agency != nil && Labels.BytesKey(members[i].agency!) != Labels.BytesKey(name) {
                 members[i].agency = name
             }
-            guard !groupKeys[g].isEmpty else { return (members, [], nil) }
-            let key = checkCache?.key(name: name, members)
-            if let key, let kept = checkCache?.findings(key, count: members.count) {
-                return (members, kept.map { (members[$0.report], $0.finding) }, (key, CheckCache.entry(kept), true))
+            var findings: [(Report, Finding)] = []
+            var kept: (key: CheckCache.Key, entry: [UInt8], reused: Bool)?
+            let key = groupKeys[g].isEmpty ? nil : checkCache?.key(name: name, members)
+            if let key, let cached = checkCache?.findings(key, count: members.count) {
+                findings = cached.map { (members[$0.report], $0.finding) }
+                kept = (key, CheckCache.entry(cached), true)
+            } else if !groupKeys[g].isEmpty {
+                var complete = true
+                for (i, k) in groupMembers[g].enumerated() where held[k].detail != nil {
+                    var input = held[k]
+                    input.report = members[i]
+                    if !input.takeDetail() {
+                        complete = false
+                        Stage.note("gongkai-aggregate", "the cached reading of \(input.path) changed during the run (another run using the same cache?): its agency's checks across years may miss; run again")
+                    }
+                    members[i] = input.report!
+                }
+                findings = CrossYear.checks(agency: name, reports: members)
+                // Kept for the next run (each finding's report by its place among the agency's
+                // reports), unless a report's reading was not whole.
+                let places = findings.compactMap { f in members.firstIndex { $0.path == f.0.path } }
+                if let key, complete, places.count == findings.count {
+                    kept = (key, CheckCache.entry(zip(places, findings).map { ($0.0, $0.1.1) }), false)
+                }
             }
-            for (i, k) in groupMembers[g].enumerated() where held[k].detail != nil {
-                var input = held[k]
-                input.report = members[i]
-                if !input.takeDetail() { Stage.note("gongkai-aggregate", "the cached reading of \(input.path) is damaged; its checks across years may miss") }
-                members[i] = input.report!
-            }
-            var findings = CrossYear.checks(agency: name, reports: members)
             // The sketches of sections 一 and 五 serve only the checks across years.
             for i in members.indices where !members[i].fingerprints.isEmpty { members[i].fingerprints = [:] }
             for i in findings.indices where !findings[i].0.fingerprints.isEmpty { findings[i].0.fingerprints = [:] }
-            // (Each finding's report by its place among the agency's reports.)
-            let places = findings.compactMap { f in members.firstIndex { $0.path == f.0.path } }
-            let kept = key.flatMap { key -> (key: CheckCache.Key, entry: [UInt8], reused: Bool)? in
-                guard places.count == findings.count else { return nil }
-                return (key, CheckCache.entry(zip(places, findings).map { ($0.0, $0.1.1) }), false)
-            }
             return (members, findings, kept)
         }
         if let checkCache {

@@ -10,16 +10,21 @@ import Glibc
 enum InputCodec {
     static let magic: UInt8 = 0x49  // "I", version 3: the sketches and alternatives last
 
-    /// Where the alternatives and sketches of a deferred reading are: bytes at hand, or a
-    /// span of an open file (the cache read from, which a run never changes before its end).
+    /// Where the alternatives and sketches of a deferred reading are: bytes at hand, or the
+    /// span `detail` of the reading at `offset` in an open file (the cache it was read from;
+    /// the whole reading is read again and its hash checked, so bytes changed since are
+    /// never taken).
     enum Detail: @unchecked Sendable {  // (the file is only read: pread at an offset)
         case bytes([UInt8])
-        case file(PreviousOutput, offset: Int, length: Int)
+        case file(PreviousOutput, offset: Int, length: Int, detail: Range<Int>)
 
         var bytes: [UInt8]? {
             switch self {
             case .bytes(let b): return b
-            case .file(let f, let offset, let length): return Files.read(f.fd, offset: offset, length: length)
+            case .file(let f, let offset, let length, let detail):
+                guard let reading = Files.read(f.fd, offset: offset, length: length), InputCodec.intact(reading) != nil,
+                      detail.upperBound <= reading.count - 32 else { return nil }
+                return Array(reading[detail])
             }
         }
     }
@@ -142,11 +147,16 @@ enum InputCodec {
     /// then makes them only for the agencies whose checks it does again. `at`: the file and
     /// offset `bytes` were read from (the detail is then not held, only where it is).
     static func decode(deferring bytes: [UInt8], at: (file: PreviousOutput, offset: Int)? = nil) -> Aggregator.Input? {
+        guard let end = intact(bytes) else { return nil }
+        return decodeBody(bytes, end: end, deferring: at.map { at in { .file(at.file, offset: at.offset, length: bytes.count, detail: $0) } } ?? { .bytes(Array(bytes[$0])) })
+    }
+
+    /// Where the encoding ends in `bytes` (the hash after it), if the hash is that of the encoding.
+    static func intact(_ bytes: [UInt8]) -> Int? {
         guard bytes.count > 32 else { return nil }
         let end = bytes.count - 32
         let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
-        guard bytes[end...].elementsEqual(hash.utf8) else { return nil }
-        return decodeBody(bytes, end: end, deferring: at.map { at in { .file(at.file, offset: at.offset + $0.lowerBound, length: $0.count) } } ?? { .bytes(Array(bytes[$0])) })
+        return bytes[end...].elementsEqual(hash.utf8) ? end : nil
     }
 
     static func encodeBody(_ input: Aggregator.Input) -> [UInt8]? {
