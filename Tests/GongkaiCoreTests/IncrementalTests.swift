@@ -422,6 +422,44 @@ import Testing
         #expect(shown.contains("测试改名后的机关"), "the new name is not in the tables")
     }
 
+    /// An agency renamed by the alias table is checked across years again: its findings
+    /// name it (two reports for one year: duplicate_report says the agency's name).
+    @Test func anAgencyRenamedByTheAliasTableIsCheckedAgain() throws {
+        let dir = try EndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reports = try Self.syntheticReports(count: 40, seed: 3, in: dir)
+        let cache = dir.appendingPathComponent("work/aggregate.cache").path
+        var lines = try String(contentsOf: reports, encoding: .utf8).split(separator: "\n").map(String.init)
+        // A second report of one agency for one year: another file, another SHA-256.
+        let k = try #require(lines.firstIndex { $0.contains(#""agency":""#) && $0.contains(#""sha256":""#) })
+        let agency = try #require(lines[k].firstMatch(of: /"agency":"([^"]+)"/)).1
+        var copy = lines[k].replacingOccurrences(of: #""path":""#, with: #""path":"copy-"#)
+        let sha = try #require(copy.firstMatch(of: /"sha256":"([0-9a-f])/))
+        copy.replaceSubrange(sha.range, with: #""sha256":"\#(sha.1 == "0" ? "1" : "0")"#)
+        lines.append(copy)
+        try Data(lines.joined(separator: "\n").utf8).write(to: reports)
+        func run() throws -> (tables: Data, reused: Int?, agencies: Int?) {
+            let r = try EndToEndTests.run("gongkai-aggregate", ["--cache", cache], stdin: reports)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == (try EndToEndTests.run("gongkai-aggregate", [], stdin: reports)).stdout, "differs from a run without the cache")
+            let m = r.stderr.firstMatch(of: /(\d+) of (\d+) agencies unchanged since the previous run \(their findings across years/)
+            return (r.stdout, m.map { Int($0.1)! }, m.map { Int($0.2)! })
+        }
+        _ = try run()
+        let before = try run()
+        let agencies = try #require(before.agencies)
+        #expect(before.reused == agencies)
+        #expect(String(decoding: before.tables, as: UTF8.self).contains("\(agency)"), "no finding names the agency")
+        let tsv = "\(agency)\t测试改名后的机关\n"  // alias<TAB>canonical name
+        let aliases = JSON.object(["schema": .string(Schema.document), "path": .string(Agencies.aliasFile), "format": .string("aliases"),
+                                   "bytes": .int(tsv.utf8.count), "sha256": .string(SHA256.hex(Array(tsv.utf8))),
+                                   "encoding": .string("utf-8"), "text": .string(tsv)])
+        try Data((aliases.serialized + "\n" + lines.joined(separator: "\n")).utf8).write(to: reports)
+        let renamed = try run()
+        #expect(renamed.reused == agencies - 1 && renamed.agencies == agencies)
+        #expect(String(decoding: renamed.tables, as: UTF8.self).contains("测试改名后的机关2"), "the duplicate_report finding does not name the agency anew")
+    }
+
     /// Each agency's findings across years are kept in FILE.checks: an agency whose records
     /// are unchanged takes them from there, one whose record changed is checked again, and
     /// a damaged file is not read. Every run's tables are a run's without a cache.
