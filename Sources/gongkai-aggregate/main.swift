@@ -61,7 +61,8 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
     // extract's index gives each record (--input-index: the bytes are then not read).
     let keySalt = "aggregate-input/1/" + build
     let indexedSalt = "aggregate-input-indexed/1/" + build
-    let cache = args.options["cache"].map { InputCache(path: $0, salt: keySalt) }
+    // The cache's index read on another core while this one reads the input's and the checks.
+    let cacheJob = InputCache.loading(path: args.options["cache"], salt: keySalt)
     aggregator.checkCache = args.options["cache"].map { CheckCache(path: $0 + ".checks", salt: "aggregate-checks/1/" + build) }
     var input: IndexedInput?
     if let path = args.options["input-index"] {
@@ -70,6 +71,7 @@ Stage.run(name: "gongkai-aggregate", usage: usage, valued: ["previous", "index",
         case .failure(let why): Stage.note("gongkai-aggregate", "\(why.message); reading every record instead")
         }
     }
+    let cache = cacheJob.wait()
     struct Read { var input: Aggregator.Input; var problem: String?; var key: String?; var blob: [UInt8]?; var reused: Bool }
     typealias Item = InputBatches.Item
     /// A batch's records read on both cores (while the batch before is added, in order).

@@ -61,13 +61,15 @@ Stage.run(name: "gongkai-ingest", usage: usage, valued: ["max-size", "previous",
     }
     // Taken before the folder is listed: a file changed from a second before on is not yet settled.
     let settledBefore = Ingester.settledBeforeNow()
+    // The previous output's index read on another core while the folder is listed.
+    let previousJob = PreviousOutput.loading(args)
     let entries = try ingester.entries()
     let writer = OutputWriter()
     var errors = 0
     var done = 0
     var reported = 0
     var reused = 0
-    let previous = PreviousOutput.option(args)
+    let previous = previousJob.wait()
     let index = OutputIndex.option(args)
     let salt = "ingest/\(Ingester.version)/\(Stage.executableFingerprint())/\(ingester.maxBytes)/\(ingester.followSymlinks)"
     // Batches bounded in files and in bytes: a run holds a bounded amount of text.

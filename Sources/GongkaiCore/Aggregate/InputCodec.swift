@@ -337,6 +337,13 @@ public final class InputCache: @unchecked Sendable {
         index = OutputIndex(path: path + ".new.idx")
     }
 
+    /// The cache at `path` (if any) opened on another thread (`wait()` for it) while the
+    /// caller reads something else. (Made here: a stage's main.swift closures may not run
+    /// on another thread.)
+    public static func loading(path: String?, salt: String) -> Parallel.Job<InputCache?> {
+        Parallel.Job { path.map { InputCache(path: $0, salt: salt) } }
+    }
+
     public func key(_ raw: [UInt8]) -> String { FastHash.hex(raw, salt: salt) }
 
     /// The reading of a record seen in the previous run, with its encoding; nil if not seen.

@@ -238,6 +238,11 @@ public final class PreviousOutput {
         args.options["previous"].flatMap { PreviousOutput(output: $0, index: $0 + ".idx") }
     }
 
+    /// `option(args)` read on another thread (`wait()` for it) while the caller reads
+    /// something else. (Made here, not in a stage's main.swift, whose closures are the
+    /// main actor's and may not run on another thread.)
+    public static func loading(_ args: Arguments) -> Parallel.Job<PreviousOutput?> { Parallel.Job { option(args) } }
+
     /// Where the previous output line for `key` is, or nil.
     public func entry(for key: String) -> Entry? { entries[key] }
 

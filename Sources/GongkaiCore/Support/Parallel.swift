@@ -52,14 +52,14 @@ public enum Parallel {
     }
 
     /// Work started on a global queue; `wait` returns its result (waiting once).
-    final class Job<R>: @unchecked Sendable {
+    public final class Job<R>: @unchecked Sendable {
         private let done = DispatchSemaphore(value: 0)
         private var work: (() -> R)?
         private var value: R?
         /// Touched only by the thread that made the job.
         private var waited = false
 
-        init(_ work: @escaping () -> R) {
+        public init(_ work: @escaping () -> R) {
             self.work = work
             DispatchQueue.global().async {
                 self.run()
@@ -75,7 +75,7 @@ public enum Parallel {
             value = work()
         }
 
-        func wait() -> R {
+        public func wait() -> R {
             if !waited {
                 done.wait()
                 waited = true
@@ -150,7 +150,8 @@ public struct RecordStream {
     /// Sets up `--previous FILE` (with `FILE.idx`) and `--index FILE` from a stage's arguments.
     public mutating func configure(_ args: Arguments, version: String) {
         self.version = version
-        previous = PreviousOutput.option(args)
+        // The previous output's index read on another core while this one reads the input's.
+        let previous = PreviousOutput.loading(args)
         index = OutputIndex.option(args)
         if let path = args.options["input-index"] {
             switch IndexedInput.open(index: path, fd: 0) {
@@ -158,6 +159,7 @@ public struct RecordStream {
             case .failure(let why): inputProblem = why.message
             }
         }
+        self.previous = previous.wait()
     }
 
     struct Item {
