@@ -577,13 +577,18 @@ public struct Aggregator {
     /// The key of a group of rows made from `reports` shown under `name`: the name and
     /// each report's record key, in order. Nil when a report has no record key.
     static func groupKey<C: Collection>(name: String?, _ reports: C) -> String? where C.Element == Report {
+        groupContent(name: name, reports)?.hex
+    }
+
+    /// What `groupKey` hashes (the findings cache hashes it with its own salt).
+    static func groupContent<C: Collection>(name: String?, _ reports: C) -> ContentKey? where C.Element == Report {
         var k = ContentKey()
         k.add(name)
         for r in reports {
             guard let key = r.recordKey else { return nil }
             k.add(key)
         }
-        return k.hex
+        return k
     }
 
     struct FindingRow {

@@ -28,10 +28,7 @@ public final class CheckCache: @unchecked Sendable {
     public init(path: String, salt: String) {
         self.path = path
         self.salt = salt
-        guard let bytes = try? Ingester.readAll(Array(path.utf8)), bytes.count >= 32 else { return }
-        let end = bytes.count - 32
-        let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end]), salt: salt) }
-        guard bytes[end...].elementsEqual(hash.utf8) else { return }
+        guard let bytes = try? Files.read(path), let end = InputCodec.intact(bytes, salt: salt) else { return }
         var r = InputCodec.Reader(bytes, end: end)
         var found: [Key: Range<Int>] = [:]
         while r.i < end {
@@ -46,12 +43,7 @@ public final class CheckCache: @unchecked Sendable {
     /// The key of an agency shown as `name` with `reports` (in the order they are checked);
     /// nil when a report has no record key (nothing says it is unchanged).
     func key(name: String, _ reports: [Report]) -> Key? {
-        var k = ContentKey()
-        k.add(name)
-        for r in reports {
-            guard let key = r.recordKey else { return nil }
-            k.add(key)
-        }
+        guard let k = Aggregator.groupContent(name: name, reports) else { return nil }
         let (a, b) = k.bytes.withUnsafeBytes { FastHash.words($0, salt: salt) }
         return Key(a: a, b: b)
     }
@@ -97,15 +89,8 @@ public final class CheckCache: @unchecked Sendable {
     /// then checks every agency).
     public func save() {
         let hash = kept.withUnsafeBytes { FastHash.hex($0, salt: salt) }
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var ok = fd >= 0
-        if ok {
-            ok = Files.writeAll(fd, kept[...]) == nil && Files.writeAll(fd, Array(hash.utf8)[...]) == nil
-            close(fd)
-        }
-        if ok, rename(tmp, path) == 0 { return }
-        unlink(tmp)
+        if Files.replace(path, with: [kept[...], Array(hash.utf8)[...]]) == nil { return }
+        unlink(path + ".tmp")
         unlink(path)
         Stage.note("gongkai-aggregate", "could not write '\(path)'; the next run checks every agency across years again")
     }

@@ -151,11 +151,12 @@ enum InputCodec {
         return decodeBody(bytes, end: end, deferring: at.map { at in { .file(at.file, offset: at.offset, length: bytes.count, detail: $0) } } ?? { .bytes(Array(bytes[$0])) })
     }
 
-    /// Where the encoding ends in `bytes` (the hash after it), if the hash is that of the encoding.
-    static func intact(_ bytes: [UInt8]) -> Int? {
+    /// Where the encoding ends in `bytes` (the hash after it, salted with `salt`), if the
+    /// hash is that of the encoding.
+    static func intact(_ bytes: [UInt8], salt: String = "") -> Int? {
         guard bytes.count > 32 else { return nil }
         let end = bytes.count - 32
-        let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
+        let hash = bytes.withUnsafeBytes { FastHash.hex(UnsafeRawBufferPointer(rebasing: $0[..<end]), salt: salt) }
         return bytes[end...].elementsEqual(hash.utf8) ? end : nil
     }
 
@@ -348,7 +349,7 @@ public final class InputCache: @unchecked Sendable {
 
     /// The reading of a record seen in the previous run, with its encoding; nil if not seen.
     public func input(for key: String) -> (input: Aggregator.Input, blob: [UInt8])? {
-        guard let previous, let e = previous.entry(for: key), let blob = Files.read(previous.fd, offset: e.offset, length: e.length),
+        guard let previous, let e = previous.entry(for: key), let blob = previous.line(e),
               let input = InputCodec.decode(deferring: blob, at: (previous, e.offset)) else { return nil }
         return (input, blob)
     }

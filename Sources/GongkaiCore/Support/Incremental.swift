@@ -247,9 +247,10 @@ public final class PreviousOutput {
     public func entry(for key: String) -> Entry? { entries[key] }
 
     /// The previous output line for `key` (without its newline), or nil.
-    public func line(for key: String) -> [UInt8]? {
-        entries[key].flatMap { Files.read(fd, offset: $0.offset, length: $0.length) }
-    }
+    public func line(for key: String) -> [UInt8]? { entries[key].flatMap(line) }
+
+    /// The previous output line at `entry` (without its newline), or nil when it is not all there.
+    public func line(_ entry: Entry) -> [UInt8]? { Files.read(fd, offset: entry.offset, length: entry.length) }
 
     /// Copies the line at `entry` (with its newline) to `writer`, without reading it here.
     public func copy(_ entry: Entry, to writer: OutputWriter) {
@@ -282,18 +283,37 @@ public final class OutputIndex {
     }
 
     public func save() throws {
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw StageFailure("cannot write the cache index '\(tmp)'") }
-        defer { close(fd) }
-        if Files.writeAll(fd, text[...]) != nil { throw StageFailure("cannot write the cache index '\(tmp)'") }
-        guard rename(tmp, path) == 0 else { throw StageFailure("cannot move the cache index into place at '\(path)'") }
+        switch Files.replace(path, with: [text[...]]) {
+        case nil: return
+        case .write(let tmp)?: throw StageFailure("cannot write the cache index '\(tmp)'")
+        case .move?: throw StageFailure("cannot move the cache index into place at '\(path)'")
+        }
     }
 }
 
 /// Whole-file reads for tools (the benchmark's floor).
 public enum Files {
     public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
+
+    /// What kept `replace` from putting a file in place.
+    enum ReplaceFailure: Error {
+        /// The file beside it (`tmp`) could not be written.
+        case write(tmp: String)
+        /// It was written but could not be moved into place.
+        case move
+    }
+
+    /// Writes `parts` one after another to `path` + ".tmp", then moves it to `path` (a reader
+    /// sees the old file or the new one, never half); nil when done.
+    static func replace(_ path: String, with parts: [ArraySlice<UInt8>]) -> ReplaceFailure? {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return .write(tmp: tmp) }
+        let written = parts.allSatisfy { writeAll(fd, $0) == nil }
+        close(fd)
+        guard written else { return .write(tmp: tmp) }
+        return rename(tmp, path) == 0 ? nil : .move
+    }
 
     /// Writes all of `bytes` to `fd` (again after an interruption); the error (`errno`) that
     /// stopped it, or nil when everything was written.
