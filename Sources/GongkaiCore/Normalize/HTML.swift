@@ -78,9 +78,21 @@ public enum HTMLReader {
 
     static func info(_ name: String) -> TagInfo { tagTable[name].map { tagInfos[$0] } ?? TagInfo() }
 
+    /// What the tag whose name is `bytes` (ASCII, any case) means, looked up without making a string.
+    static func info(_ bytes: ArraySlice<UInt8>) -> TagInfo {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { lower in
+            var n = 0
+            for b in bytes { lower[n] = b >= 0x41 && b <= 0x5A ? b + 0x20 : b; n += 1 }
+            return tagTable.lookup(UnsafeRawPointer(lower.baseAddress!), n).map { tagInfos[$0] } ?? TagInfo()
+        }
+    }
+
     struct Tag {
-        var name: String
+        /// Where the name is in the page (any case), and what it means.
+        var name: Range<Int>
+        var info: TagInfo
         var isEnd: Bool
+        /// Read only for a table cell's start tag (its spans); empty for any other.
         var attributes: [(name: String, value: String)]
         var selfClosing: Bool
 
@@ -170,7 +182,10 @@ public enum HTMLReader {
             guard i < bytes.count, isLetter(bytes[i]) else { return nil }
             let nameStart = i
             while i < bytes.count, isNameByte(bytes[i]) { i += 1 }
-            let name = String(decoding: bytes[nameStart..<i].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+            let name = nameStart..<i
+            let info = HTMLReader.info(bytes[name])
+            // Only a cell's attributes are read (its spans); other tags' are only passed over.
+            let readsAttributes = !isEnd && info.kind == .cell
             var attributes: [(name: String, value: String)] = []
             var selfClosing = false
             // Attributes, up to the `>` that is not inside quotes.
@@ -182,7 +197,7 @@ public enum HTMLReader {
                 let aStart = i
                 while i < bytes.count, !isSpace(bytes[i]), bytes[i] != UInt8(ascii: "="), bytes[i] != UInt8(ascii: ">"),
                       !(bytes[i] == UInt8(ascii: "/") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: ">")) { i += 1 }
-                let aName = String(decoding: bytes[aStart..<i], as: UTF8.self).lowercased()
+                let aEnd = i
                 var j = i
                 while j < bytes.count, isSpace(bytes[j]) { j += 1 }
                 var value = ""
@@ -192,31 +207,33 @@ public enum HTMLReader {
                     if j < bytes.count, bytes[j] == 0x22 || bytes[j] == 0x27 {
                         let quote = bytes[j]
                         if let close = find(quote, from: j + 1) {
-                            value = String(decoding: bytes[(j + 1)..<close], as: UTF8.self)
+                            if readsAttributes { value = String(decoding: bytes[(j + 1)..<close], as: UTF8.self) }
                             j = close + 1
                         } else {
                             // An unclosed quote: the tag ends at the next `>`.
                             let end = find(">", from: j) ?? bytes.count
-                            value = String(decoding: bytes[(j + 1)..<end], as: UTF8.self)
+                            if readsAttributes { value = String(decoding: bytes[(j + 1)..<end], as: UTF8.self) }
                             j = end
                         }
                     } else {
                         let vStart = j
                         while j < bytes.count, !isSpace(bytes[j]), bytes[j] != UInt8(ascii: ">") { j += 1 }
-                        value = String(decoding: bytes[vStart..<j], as: UTF8.self)
+                        if readsAttributes { value = String(decoding: bytes[vStart..<j], as: UTF8.self) }
                     }
                     i = j
                 }
-                if !aName.isEmpty { attributes.append((aName, HTMLEntities.decode(value))) }
+                if readsAttributes, aEnd > aStart {
+                    attributes.append((String(decoding: bytes[aStart..<aEnd], as: UTF8.self).lowercased(), HTMLEntities.decode(value)))
+                }
                 if i == aStart { i += 1 }
             }
             position = i
-            return .tag(Tag(name: name, isEnd: isEnd, attributes: attributes, selfClosing: selfClosing))
+            return .tag(Tag(name: name, info: info, isEnd: isEnd, attributes: attributes, selfClosing: selfClosing))
         }
 
         mutating func apply(_ markup: Markup, at lt: Int) {
             guard case .tag(let tag) = markup else { return }
-            let info = HTMLReader.info(tag.name)
+            let info = tag.info
             if inHead {
                 if tag.isEnd && info.kind == .head { inHead = false; return }
                 if !tag.isEnd && !info.inHead { inHead = false } else if !info.skipped || tag.isEnd { return }
@@ -224,7 +241,7 @@ public enum HTMLReader {
             if !tag.isEnd && info.kind == .head { inHead = true; return }
             if !tag.isEnd && info.skipped && !tag.selfClosing {
                 // Skip to the matching end tag; without one, only the tag itself is dropped.
-                if let end = findEndTag(tag.name, from: position) { position = end }
+                if let end = findEndTag(bytes[tag.name], from: position) { position = end }
                 if info.breaksWhenSkipped { breakLine() }
                 return
             }
@@ -267,6 +284,12 @@ public enum HTMLReader {
         /// Text between `from` and `to`: entities decoded, whitespace collapsed (kept in `<pre>`).
         mutating func emitText(_ from: Int, _ to: Int) {
             guard from < to, !inHead else { return }
+            if preDepth == 0, !bytes[from..<to].contains(UInt8(ascii: "&")) {
+                // Most text between tags: no reference to decode, so its whitespace is collapsed
+                // straight from the page's bytes (and the many runs of whitespace alone make no string).
+                collapse(bytes[from..<to], from: from)
+                return
+            }
             let raw = String(decoding: bytes[from..<to], as: UTF8.self)
             let decoded = raw.has("&") ? HTMLEntities.decode(raw) : raw  // a byte test, not Foundation search
             if preDepth > 0 {
@@ -286,21 +309,27 @@ public enum HTMLReader {
                 builder.text(piece, line: lineNumber)
                 return
             }
-            var firstVisible = from
-            while firstVisible < to, isSpace(bytes[firstVisible]) { firstVisible += 1 }
-            let startLine = line(at: firstVisible)
-            // On bytes: the whitespace collapsed is ASCII, never part of a longer character's bytes.
+            collapse(decoded.utf8, from: from)
+        }
+
+        /// Adds `text` (found at `from` in the page) to the paragraph with its whitespace
+        /// collapsed. On bytes: the whitespace collapsed is ASCII, never part of a longer
+        /// character's bytes.
+        mutating func collapse<C: Collection>(_ text: C, from: Int) where C.Element == UInt8 {
             var out: [UInt8] = []
-            out.reserveCapacity(decoded.utf8.count)
-            for b in decoded.utf8 {
-                if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C {
+            for b in text {
+                if isSpace(b) {
                     pendingSpace = true
                     continue
                 }
+                if out.isEmpty { out.reserveCapacity(text.count + 1) }
                 if pendingSpace { out.append(0x20); pendingSpace = false }
                 out.append(b)
             }
-            if !out.isEmpty { builder.text(String(decoding: out, as: UTF8.self), line: startLine) }
+            guard !out.isEmpty else { return }
+            var firstVisible = from
+            while firstVisible < bytes.count, isSpace(bytes[firstVisible]) { firstVisible += 1 }
+            builder.text(String(decoding: out, as: UTF8.self), line: line(at: firstVisible))
         }
 
         func starts(_ s: String, at i: Int) -> Bool {
@@ -334,9 +363,9 @@ public enum HTMLReader {
             return nil
         }
 
-        /// The offset just past `</name…>` (any case), or nil.
-        func findEndTag(_ name: String, from: Int) -> Int? {
-            let n = Array(name.utf8)
+        /// The offset just past `</name…>` (any case; `name` is ASCII, any case), or nil.
+        func findEndTag(_ name: ArraySlice<UInt8>, from: Int) -> Int? {
+            let n = name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
             var i = from
             while i + 2 + n.count <= bytes.count {
                 if bytes[i] == UInt8(ascii: "<") && bytes[i + 1] == UInt8(ascii: "/") {
