@@ -142,38 +142,34 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
         /// A record of a gathered table the previous run drew (not parsed).
         var gathered = false
     }
-    // Records read a few at a time and parsed on both cores, then taken in order.
-    var ready: [Item] = []
-    var next = 0
-    func nextItem() throws -> Item? {
-        if next == ready.count {
-            var lines: [(line: Int, raw: [UInt8])] = []
-            var bytes = 0
-            while lines.count < 64, bytes < 12 << 20, let line = try reader.nextLine() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                lines.append((reader.lineNumber, line))
-                bytes += line.count
-            }
-            ready = Parallel.map(lines) { item in
-                let key = cache.key(item.raw)
-                if let key, let entry = cache.entry(key) {
-                    return Item(line: item.line, raw: item.raw, key: key, cached: entry, table: nil)
-                }
-                // A record of a gathered table drawn last time: parsed only if that table must be drawn again.
-                if let key, cache.isGatheredRecord(key) {
-                    return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: nil, gathered: true)
-                }
-                let table = parseTable(item.raw, line: item.line)
-                let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
-                return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: table, csv: csv)
-            }
-            next = 0
-            if ready.isEmpty { return nil }
+    // Records read a few at a time and parsed on both cores while this thread takes the batch
+    // before in order (`Parallel.pipeline`): its tables' sections, charts and files.
+    typealias Raw = (line: Int, raw: [UInt8])
+    func nextBatch() throws -> [Raw]? {
+        var lines: [Raw] = []
+        var bytes = 0
+        while lines.count < 64, bytes < 12 << 20, let line = try reader.nextLine() {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            lines.append((reader.lineNumber, line))
+            bytes += line.count
         }
-        let item = ready[next]
-        ready[next] = Item(line: 0, raw: [], key: nil, cached: nil, table: nil)  // let the record go once taken
-        next += 1
-        return item
+        return lines.isEmpty ? nil : lines
+    }
+    /// Parses a batch (on both cores). Reads only what the cache loaded, never what `take` adds.
+    func parse(_ lines: [Raw]) -> [Item] {
+        Parallel.map(lines) { item in
+            let key = cache.key(item.raw)
+            if let key, let entry = cache.entry(key) {
+                return Item(line: item.line, raw: item.raw, key: key, cached: entry, table: nil)
+            }
+            // A record of a gathered table drawn last time: parsed only if that table must be drawn again.
+            if let key, cache.isGatheredRecord(key) {
+                return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: nil, gathered: true)
+            }
+            let table = parseTable(item.raw, line: item.line)
+            let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
+            return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: table, csv: csv)
+        }
     }
     func end(_ s: TableStream) throws {
         try claim(try s.finish())
@@ -183,19 +179,19 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
     }
     let lastRecordPrefix = Array(#"{"continuation":true,"continued":false,"#.utf8)
     var records = 0
-    while let item = try nextItem() {
+    func take(_ item: Item) throws {
         records += 1
         if let entry = item.cached, let s = stream, try s.offer(entry, raw: item.raw, key: item.key ?? "") {
             // Same bytes as a record of the previous run: the same "continued" too (keys are sorted).
             if item.raw.starts(with: lastRecordPrefix) { try end(s) }
-            continue
+            return
         }
         let line = item.line
         if item.gathered, gathering != nil {
             gathered.append((line, item.raw, nil))
             gatheredKeys.append(item.key)
             if item.raw.starts(with: lastRecordPrefix) { try endGathering() }
-            continue
+            return
         }
         let table = try (item.table ?? parseTable(item.raw, line: line)).get()
         if table.continuation {
@@ -209,7 +205,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             } else {
                 throw NDJSONError(line: line, message: "rows for table '\(table.name)', which did not come before them")
             }
-            continue
+            return
         }
         guard stream == nil, gathering == nil else {
             throw NDJSONError(line: line, message: "a new table began before the rows of the previous one ended")
@@ -224,6 +220,15 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             gatheringFirst = item.raw
         }
     }
+    func takeAll(_ lines: [Raw], _ items: [Item]) throws {
+        var items = items
+        for k in items.indices {
+            let item = items[k]
+            items[k] = Item(line: 0, raw: [], key: nil, cached: nil, table: nil)  // let the record go once taken
+            try take(item)
+        }
+    }
+    try Parallel.pipeline(next: nextBatch, compute: parse, commit: takeAll)
     if stream != nil || gathering != nil {
         throw NDJSONError(line: reader.lineNumber, message: "the input ended inside a table (its last rows are missing)")
     }
