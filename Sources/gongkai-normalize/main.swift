@@ -25,7 +25,14 @@ Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index",
     var reader = LineReader()
     var stream = RecordStream()
     stream.configure(args, version: Normalizer.version + "/" + Stage.executableFingerprint())
-    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize") { record in
+    /// A document normalized, as one line of output.
+    func normalized(_ doc: Document) -> RecordOutcome {
+        var bytes: [UInt8] = []
+        Normalizer.normalize(doc).write(to: &bytes)
+        return .bytes(bytes)
+    }
+    try stream.run(reader: &reader, writer: OutputWriter(), stage: "gongkai-normalize",
+                   fast: { Document.decode($0).map(normalized) }) { record in
         // The agency alias table is for aggregate: passed on untouched.
         if record["format"]?.stringValue == "aliases" {
             guard record["schema"]?.stringValue == Schema.document else {
@@ -34,9 +41,7 @@ Stage.run(name: "gongkai-normalize", usage: usage, valued: ["previous", "index",
             return .passThrough
         }
         _ = try Schema.require(record, oneOf: [Schema.document], stage: "gongkai-normalize")
-        var bytes: [UInt8] = []
-        Normalizer.normalize(try Document(json: record)).write(to: &bytes)
-        return .bytes(bytes)
+        return normalized(try Document(json: record))
     }
     if stream.previous != nil {
         Stage.note("gongkai-normalize", "\(stream.reused) of \(stream.recordsIn) records unchanged since the previous run")

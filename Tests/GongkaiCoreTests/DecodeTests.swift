@@ -56,6 +56,63 @@ import Testing
     }
 }
 
+/// Normalize reads well-formed document records straight from their bytes: the reading
+/// is the general reader's (`Document(json:)` after the schema check), and every other
+/// line is left to the general reader.
+@Suite struct DocumentDecodeTests {
+    static func general(_ raw: [UInt8]) throws -> Document {
+        guard case .object(let o) = try JSON.parse(raw) else { throw StageFailure("not an object") }
+        _ = try Schema.require(o, oneOf: [Schema.document], stage: "test")
+        return try Document(json: o)
+    }
+
+    @Test func wellFormedRecordsReadTheSameAsByTheGeneralReader() throws {
+        var generator = Generator(seed: 9)
+        var docs = generator.corpus(count: 40).map { s in
+            Document(path: s.fileName, bytes: s.text.utf8.count, sha256: SHA256.hex(Array(s.text.utf8)), format: s.style.format,
+                     encoding: "utf-8", text: s.text)
+        }
+        docs.append(Document(path: "空.txt", bytes: 0, sha256: nil, format: "text", encoding: nil, text: nil))
+        docs.append(Document(path: "a\"b\\c\n.html", bytes: 12, sha256: "x", format: "html", encoding: "gb18030",
+                             text: "<p>政府\u{2028}\t\u{1}</p>", notes: ["名称不是 UTF-8", ""]))
+        docs.append(Document(path: "b.txt", bytes: 7, sha256: "y", format: "text", encoding: "utf-8-bom", text: "", notes: []))
+        for doc in docs {
+            let raw = Array(doc.json.serialized.utf8)
+            let fast = try #require(Document.decode(raw), "\(doc.path)")
+            #expect(fast == doc)
+            #expect(fast == (try Self.general(raw)))
+        }
+    }
+
+    @Test func anythingElseIsLeftToTheGeneralReader() throws {
+        let good = #"{"bytes":3,"encoding":"utf-8","format":"text","path":"a.txt","schema":"gongkai.document/1","sha256":"x","text":"甲"}"#
+        #expect(Document.decode(Array(good.utf8)) == Document(path: "a.txt", bytes: 3, sha256: "x", format: "text", encoding: "utf-8", text: "甲"))
+        // Whitespace, members in another order, an unknown member, a null error and notes are still this shape.
+        let spaced = #" { "schema" : "gongkai.document/1", "path":"a.txt", "extra":{"k":[1,{"z":null}]}, "error":null, "notes":[ "n1" , "n2" ], "text":null } "#
+        let s = try #require(Document.decode(Array(spaced.utf8)))
+        #expect(s == (try Self.general(Array(spaced.utf8))))
+        #expect(s.text == nil && s.format == "text" && s.bytes == 0 && s.notes == ["n1", "n2"])
+        let others = [
+            good.replacingOccurrences(of: "document/1", with: "normalized/1"),                   // another stage's record
+            good.replacingOccurrences(of: #""format":"text""#, with: #""format":"aliases""#),   // the alias table
+            good.replacingOccurrences(of: #""path":"a.txt""#, with: #""path":"a.txt","path":"b.txt""#),  // a repeated member
+            good.replacingOccurrences(of: #""bytes":3"#, with: #""bytes":"3""#),                // another type
+            good.replacingOccurrences(of: #""bytes":3"#, with: #""bytes":-3"#),
+            good.replacingOccurrences(of: #""bytes":3"#, with: #""bytes":3.5"#),
+            good.replacingOccurrences(of: #""text":"甲""#, with: #""text":["甲"]"#),
+            good.replacingOccurrences(of: #""sha256":"x""#, with: #""sha256":"x","notes":["a",1]"#),
+            good.replacingOccurrences(of: #""sha256":"x""#, with: #""sha256":"x","error":{"code":"unreadable","message":"m"}"#),
+            good.replacingOccurrences(of: #""path":"a.txt""#, with: #""path":null"#),
+            good.replacingOccurrences(of: #""path":"a.txt","#, with: ""),                       // no path
+            String(good.dropLast()),                                                              // cut short
+            good + "x",                                                                           // text after the record
+            good.replacingOccurrences(of: "甲", with: "\\ud800"),                               // a lone surrogate
+            "[]", "",
+        ]
+        for o in others { #expect(Document.decode(Array(o.utf8)) == nil, "\(o)") }
+    }
+}
+
 /// Aggregate reads report records' values straight into their slots; what it reads must be
 /// what the general reader reads (compared through the cache's encoding, which holds every field).
 @Suite struct ReportFastInputTests {

@@ -120,6 +120,95 @@ public struct Document: Equatable, Sendable {
         self.error = RecordError(json: o["error"])
         self.notes = (o["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
+
+    /// A document record read straight from its bytes, as `init(json:)` reads it after
+    /// `Schema.require`; nil for anything else (an alias table, an error record, another
+    /// schema, a member twice or of an unexpected kind), which the general path then takes.
+    /// Normalize reads 100,000 of them a run: the general path makes a dictionary of every
+    /// member first.
+    public static func decode(_ raw: [UInt8]) -> Document? {
+        raw.withUnsafeBufferPointer { buffer -> Document? in
+            var p = JSONParser(bytes: buffer)
+            var schema: String?, path: String?, bytes: Int?, text: String??, notes: [String]?
+            var sha256: String??, format: String??, encoding: String??, error: Bool?
+            struct Unexpected: Error {}
+            /// A string or null; anything else gives up.
+            func stringOrNull(_ p: inout JSONParser) throws -> String? {
+                guard p.index < p.bytes.count else { throw Unexpected() }
+                if p.bytes[p.index] == UInt8(ascii: "\"") { return try p.parseString() }
+                if p.bytes[p.index] == UInt8(ascii: "n") { try p.expectLiteral("null"); return nil }
+                throw Unexpected()
+            }
+            do {
+                p.skipWhitespace()
+                guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return nil }
+                try p.forEachMember { p, key in
+                    switch key {
+                    case "schema":
+                        guard schema == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
+                        schema = s
+                    case "path":
+                        guard path == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
+                        path = s
+                    case "bytes":
+                        // Digits only: the count as `intValue` reads it (no sign, fraction or exponent to weigh).
+                        guard bytes == nil, p.index < p.bytes.count, (0x30...0x39).contains(p.bytes[p.index]),
+                              let n = Int(try p.parseNumber()) else { throw Unexpected() }
+                        bytes = n
+                    case "sha256":
+                        guard sha256 == nil else { throw Unexpected() }
+                        sha256 = .some(try stringOrNull(&p))
+                    case "format":
+                        guard format == nil else { throw Unexpected() }
+                        format = .some(try stringOrNull(&p))
+                    case "encoding":
+                        guard encoding == nil else { throw Unexpected() }
+                        encoding = .some(try stringOrNull(&p))
+                    case "text":
+                        guard text == nil else { throw Unexpected() }
+                        text = .some(try stringOrNull(&p))
+                    case "error":
+                        // Only a null error: a real one is an error record, for the general path.
+                        guard error == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "n") else { throw Unexpected() }
+                        try p.expectLiteral("null")
+                        error = false
+                    case "notes":
+                        guard notes == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
+                        p.index += 1
+                        var list: [String] = []
+                        p.skipWhitespace()
+                        if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") {
+                            p.index += 1
+                        } else {
+                            while true {
+                                p.skipWhitespace()
+                                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
+                                list.append(try p.parseString())
+                                p.skipWhitespace()
+                                guard p.index < p.bytes.count else { throw Unexpected() }
+                                if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+                                guard p.bytes[p.index] == UInt8(ascii: "]") else { throw Unexpected() }
+                                p.index += 1
+                                break
+                            }
+                        }
+                        notes = list
+                    default:
+                        try p.skipValue(depth: 1)
+                    }
+                }
+                p.skipWhitespace()
+                guard p.index == buffer.count else { return nil }
+            } catch {
+                return nil
+            }
+            guard schema == Schema.document, let path else { return nil }
+            let f = format ?? nil
+            if f == "aliases" { return nil }
+            return Document(path: path, bytes: bytes ?? 0, sha256: sha256 ?? nil, format: f ?? "text", encoding: encoding ?? nil,
+                            text: text ?? nil, notes: notes ?? [])
+        }
+    }
 }
 
 /// One line of a normalized document: its 1-based line number in the decoded
