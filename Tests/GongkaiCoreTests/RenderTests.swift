@@ -34,6 +34,36 @@ import Testing
         return count - 1
     }
 
+    /// A line chart: x in numeric order, series in the order the chart names them (rows of
+    /// other series left out), each point from the first row of its series and x, a blank a gap.
+    @Test func lineChartsTakeTheirPointsInOrder() throws {
+        let columns = [Table.Column("label", "名称"), Table.Column("indicator", "指标"), Table.Column("year", "年度", "integer"),
+                       Table.Column("value", "数值", "number")]
+        let chart = Table.Chart(id: "v", kind: "line", title: "数值", label: "label", values: ["value"], x: "year",
+                                filterColumn: "indicator", filterValues: ["b", "a"])
+        let rows: [[JSON]] = [
+            [.string("甲"), .string("a"), .number("2021"), .number("5")],
+            [.string("乙"), .string("b"), .number("2019"), .number("7")],
+            [.string("甲"), .string("a"), .number("2019"), .number("3")],
+            [.string("甲"), .string("a"), .number("2019"), .number("99")],  // not the first of 甲 2019
+            [.string("丙"), .string("c"), .number("2020"), .number("1")],   // a series the chart does not name
+            [.string("乙"), .string("b"), .number("2020"), .null],
+            [.string("甲"), .string("a"), .number("9"), .number("4")],   // 9 before 2019 as numbers (after it as bytes)
+        ]
+        let table = Table(name: "t", title: "t", description: "", columns: columns, rows: rows, charts: [chart])
+        let svg = try #require(Renderer.draw(chart, table: table, rows: rows, title: "数值"))
+        func texts(_ tag: String) -> [String] {
+            svg.components(separatedBy: "<\(tag)").dropFirst().map { part in
+                let body = part.drop { $0 != ">" }.dropFirst()
+                return String(body.prefix { $0 != "<" })
+            }
+        }
+        #expect(texts("title").filter { $0.contains("：") } == ["乙 2019：7", "甲 9：4", "甲 2019：3", "甲 2021：5"])
+        let labels = texts("text")
+        #expect(labels.filter { ["9", "2019", "2020", "2021"].contains($0) } == ["9", "2019", "2020", "2021"])
+        #expect(labels.filter { ["甲", "乙", "丙"].contains($0) } == ["乙", "甲"])
+    }
+
     @Test func everyCSVParsesIntoRowsOfEqualLength() throws {
         for f in try Self.files() where f.name.hasSuffix(".csv") {
             let rows = parseCSV(f.text)

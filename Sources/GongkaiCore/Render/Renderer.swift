@@ -341,33 +341,44 @@ public struct Renderer {
         switch chart.kind {
         case "line":
             guard let xc = chart.x, let xi = table.column(xc) else { return nil }
-            var xs: [String] = []
-            for r in rows where !xs.contains(cellText(r[safe: xi] ?? .null)) { xs.append(cellText(r[safe: xi] ?? .null)) }
-            xs.sort { a, b in
-                if let x = Quantity(a), let y = Quantity(b) { return x < y }
-                return JSON.utf8Less(a, b)
-            }
-            var names: [String] = []
-            for r in rows where !names.contains(cellText(r[safe: labelIndex] ?? .null)) { names.append(cellText(r[safe: labelIndex] ?? .null)) }
-            // Series in the order the chart asks for them, when it names them.
-            if let fc = chart.filterColumn, let fi = table.column(fc) {
-                let rank = { (name: String) -> Int in
-                    let key = rows.first { cellText($0[safe: labelIndex] ?? .null) == name }.map { cellText($0[safe: fi] ?? .null) } ?? ""
-                    return chart.filterValues.firstIndex(of: key) ?? Int.max
-                }
-                names = names.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
-            }
+            // Each x and each series numbered in the order they first come, with the first
+            // row of each (series, x): one pass, no string made per row.
             let vi = valueIndexes[0]
-            // The first row of each (series, x).
-            var cells: [String: JSON] = [:]
+            let fi = chart.filterColumn.flatMap { table.column($0) }
+            var xs: [String] = [], xNumber: [String: Int] = [:]
+            var names: [String] = [], nameNumber: [String: Int] = [:]
+            /// Each series' rank among the values the chart names (its first row's), when it names them.
+            var ranks: [Int] = []
+            var firstCell: [Int: JSON] = [:]
             for r in rows {
-                let key = cellText(r[safe: labelIndex] ?? .null) + "\u{1F}" + cellText(r[safe: xi] ?? .null)
-                if cells[key] == nil { cells[key] = r[safe: vi] ?? .null }
+                let x = cellText(r[safe: xi] ?? .null), name = cellText(r[safe: labelIndex] ?? .null)
+                let xn = xNumber[x] ?? {
+                    xNumber[x] = xs.count
+                    xs.append(x)
+                    return xs.count - 1
+                }()
+                let sn = nameNumber[name] ?? {
+                    nameNumber[name] = names.count
+                    names.append(name)
+                    ranks.append(fi.map { chart.filterValues.firstIndex(of: cellText(r[safe: $0] ?? .null)) ?? Int.max } ?? 0)
+                    return names.count - 1
+                }()
+                let cell = (sn << 32) | xn
+                if firstCell[cell] == nil { firstCell[cell] = r[safe: vi] ?? .null }
             }
-            let lines = names.map { name -> SVG.Line in
-                let v = xs.map { cells[name + "\u{1F}" + $0] ?? .null }
-                return SVG.Line(name: name, values: v.map(number), texts: v.map(cellText))
+            // x in numeric order where both are numbers (each read once), else by their bytes.
+            let quantities = xs.map { Quantity($0) }
+            let xOrder = xs.indices.sorted { a, b in
+                if let x = quantities[a], let y = quantities[b] { return x < y }
+                return JSON.utf8Less(xs[a], xs[b])
             }
+            // Series in the order the chart asks for them, when it names them.
+            let seriesOrder = fi == nil ? Array(names.indices) : names.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }
+            let lines = seriesOrder.map { sn -> SVG.Line in
+                let v = xOrder.map { firstCell[(sn << 32) | $0] ?? .null }
+                return SVG.Line(name: names[sn], values: v.map(number), texts: v.map(cellText))
+            }
+            xs = xOrder.map { xs[$0] }
             return SVG.lineChart(title: title, xs: xs, lines: lines, unit: chart.unit, blankNote: "线条断开处为\(blankMeans)，不是0")
         default:
             var bars = rows.map { r in
