@@ -17,21 +17,31 @@ enum Metadata {
     static let closingWords: [[Unicode.Scalar]] = ["情况", "事项", "措施"].map { Array($0.unicodeScalars) }
 
     static func section(of b: [Unicode.Scalar], numeral: String?) -> (section: String, length: Int)? {
+        /// Whether `word` stands in `b` at `i` (compared in place: headings are checked by
+        /// the thousand, and a generic search or a copy for each look was most of the cost).
+        func at(_ i: Int, _ word: [Unicode.Scalar]) -> Bool {
+            guard i >= 0, i + word.count <= b.count else { return false }
+            for k in word.indices where b[i + k] != word[k] { return false }
+            return true
+        }
         /// The shortest prefix holding every keyword, or nil.
         func prefix(_ keywords: [[Unicode.Scalar]]) -> Int? {
             var end = 0
             for k in keywords {
-                guard let r = b.firstRange(of: k) else { return nil }
-                end = max(end, r.upperBound)
+                guard let first = k.first else { continue }
+                var i = 0
+                while i + k.count <= b.count, !(b[i] == first && at(i, k)) { i += 1 }
+                guard i + k.count <= b.count else { return nil }
+                end = max(end, i + k.count)
             }
             return end
         }
         func extend(_ end: Int) -> Int {
-            for d in closingWords where end >= d.count && Array(b[(end - d.count)..<end]) == d { return end }
+            for d in closingWords where at(end - d.count, d) { return end }
             // Through the heading's closing word (`…改进` + `情况`), never past a sentence or number.
             var i = end
             while i < b.count, i - end <= 16, b[i] != "。", b[i] != "，", !(b[i].value >= 0x30 && b[i].value <= 0x39), b[i] != "(" {
-                for d in closingWords where i + d.count <= b.count && Array(b[i..<(i + d.count)]) == d { return i + d.count }
+                for d in closingWords where at(i, d) { return i + d.count }
                 i += 1
             }
             return end
@@ -133,7 +143,8 @@ enum Metadata {
     static func title(_ lines: [Line]) -> (agency: String?, year: Int?, line: Int?) {
         for (i, line) in lines.prefix(60).enumerated() {
             var text = line.joined.withoutSpaces
-            guard text.count <= 80, text.has("政府信息公开") || text.has("年度报告") else { continue }
+            // The byte searches before the count of characters, which walks the whole line.
+            guard text.has("政府信息公开") || text.has("年度报告"), text.count <= 80 else { continue }
             // A title broken over two lines: `…政府信息公开工作` / `年度报告`.
             if !text.has("报告"), i + 1 < lines.count {
                 let next = lines[i + 1].joined.withoutSpaces
@@ -244,7 +255,13 @@ enum Metadata {
     static func published(_ lines: [Line], after start: Int) -> (date: String, line: Int)? {
         let tail = lines[max(start, lines.count - 12)...]
         for line in tail.reversed() {
-            let text = chineseDigits(line.joined.withoutSpaces)
+            let joined = line.joined.withoutSpaces
+            // Only a line ending in 日 or 日) (the pattern's `$` also passes one line separator
+            // after it) that says 年 and 月 can be a date: prose is not converted and matched.
+            var end = Substring(joined)
+            if let last = end.unicodeScalars.last, [0x85, 0x2028, 0x2029].contains(last.value) { end = end.dropLast() }
+            guard end.hasSuffix("日") || end.hasSuffix("日)"), joined.has("年"), joined.has("月") else { continue }
+            let text = chineseDigits(joined)
             let ns = text as NSString
             guard let m = dateLineRegex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { continue }
             if let y = int(ns, m.range(at: 1)), let mo = int(ns, m.range(at: 2)),
@@ -256,8 +273,12 @@ enum Metadata {
     }
 
     /// `二〇二二年一月四日` → `2022年1月4日`.
+    static let chineseDigitValues: [Character: Int] = [
+        "〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    ]
+
     static func chineseDigits(_ s: String) -> String {
-        let digits: [Character: Int] = ["〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9]
+        let digits = chineseDigitValues
         guard s.hasSuffix("日"), s.has("年"), s.has("月"), s.contains(where: { digits[$0] != nil }) else { return s }
         var out = ""
         var run: [Character] = []
