@@ -166,7 +166,9 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             if let key, cache.isGatheredRecord(key) {
                 return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: nil, gathered: true)
             }
-            let table = parseTable(item.raw, line: item.line)
+            // A continuation record read straight from its bytes; any other by the general reader.
+            let table = Table.decodeContinuation(item.raw).map { Result<Table, NDJSONError>.success($0) }
+                ?? parseTable(item.raw, line: item.line)
             let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
             return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: table, csv: csv)
         }

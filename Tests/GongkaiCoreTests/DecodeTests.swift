@@ -164,3 +164,76 @@ import Testing
         for o in others { #expect(Aggregator.fastInput(Array(o.utf8)) == nil, "\(o)") }
     }
 }
+
+/// Render reads continuation records straight from their bytes: the table is the one the
+/// general reader makes (parse, schema check, `Table(json:)`), and every other shape is
+/// left to the general reader.
+@Suite struct ContinuationDecodeTests {
+    static func general(_ raw: [UInt8]) throws -> Table {
+        guard case .object(let o) = try JSON.parse(raw) else { throw StageFailure("not an object") }
+        _ = try Schema.require(o, oneOf: Schema.tables, stage: "test")
+        return try Table(json: o)
+    }
+
+    /// A grouped table whose records carry `same` (a group to a record) and an ungrouped one.
+    static func records() -> [[UInt8]] {
+        let columns = [Table.Column("agency", "机关"), Table.Column("kind", "类型"), Table.Column("year", "年度", "integer"),
+                       Table.Column("value", "数值", "number"), Table.Column("note", "说明")]
+        var rows: [[JSON]] = []
+        for (a, agency) in ["甲局", "乙\"局\\", "丙"].enumerated() {
+            for year in 2019...2022 {
+                rows.append([.string(agency), .string("局"), .number(String(year)), year == 2020 ? .null : .number("\(a * 10 + year % 7)"),
+                             .string(year == 2021 ? "含\n换行、“引号”与\u{1}" : "")])
+            }
+        }
+        var grouped = Table(name: "g", title: "分组", description: "", columns: columns, rows: rows,
+                            grouping: Table.Grouping(column: "agency", details: ["kind"]))
+        grouped.groupKeys = (0..<3).map { Table.GroupKey(rows: ($0 * 4)..<($0 * 4 + 4), key: "k\($0)") }
+        let plain = Table(name: "p", title: "平", description: "", columns: columns, rows: rows)
+        var out: [[UInt8]] = []
+        for (table, chunk) in [(grouped, 2000), (plain, 5)] {
+            table.records(chunk: chunk) { out.append(Array($0.serialized.utf8)) }
+        }
+        return out
+    }
+
+    @Test func continuationRecordsReadTheSameAsByTheGeneralReader() throws {
+        let records = Self.records()
+        let continuations = records.filter { $0.starts(with: Array(#"{"continuation":true,"#.utf8)) }
+        #expect(continuations.count == 4)  // two groups after the first; two chunks of the plain table after its first
+        #expect(continuations.contains { String(decoding: $0, as: UTF8.self).contains(#""same":"#) })
+        for raw in continuations {
+            let fast = try #require(Table.decodeContinuation(raw), "\(String(decoding: raw, as: UTF8.self))")
+            #expect(fast == (try Self.general(raw)))
+            #expect(!fast.rows.isEmpty && fast.rows.allSatisfy { $0.count == 5 })
+        }
+        // The first record of a table is not a continuation: left to the general reader.
+        for raw in records where !continuations.contains(raw) { #expect(Table.decodeContinuation(raw) == nil) }
+        // Spaces, members in another order, an empty row and rows before or after `same`.
+        let spaced = #"{"continuation":true, "same" : {"cells":["甲"],"columns":[0]}, "rows" : [ [1, "a"] , [ null,true ] ], "name":"t", "schema":"gongkai.table/2" }"#
+        let s = try #require(Table.decodeContinuation(Array(spaced.utf8)))
+        #expect(s == (try Self.general(Array(spaced.utf8))))
+        #expect(s.rows == [[.string("甲"), .number("1"), .string("a")], [.string("甲"), .null, .bool(true)]] && !s.continued)
+    }
+
+    @Test func anythingElseIsLeftToTheGeneralReader() {
+        let good = #"{"continuation":true,"continued":true,"name":"t","rows":[["a",1],["b",2]],"same":{"cells":["x"],"columns":[1]},"schema":"gongkai.table/2"}"#
+        #expect(Table.decodeContinuation(Array(good.utf8))?.rows == [[.string("a"), .string("x"), .number("1")], [.string("b"), .string("x"), .number("2")]])
+        let others = [
+            good.replacingOccurrences(of: #""name":"t","#, with: #""name":"t","title":"T","#),            // another member
+            good.replacingOccurrences(of: #""name":"t""#, with: #""name":"t","name":"u""#),            // a member twice
+            good.replacingOccurrences(of: #"["b",2]"#, with: #""b""#),                                  // a row that is no array
+            good.replacingOccurrences(of: #""columns":[1]"#, with: #""columns":[5]"#),                 // a cell past the row's end
+            good.replacingOccurrences(of: #""columns":[1]"#, with: #""columns":[1,2]"#),               // more columns than cells
+            good.replacingOccurrences(of: #","schema":"gongkai.table/2""#, with: ""),                   // no schema
+            good.replacingOccurrences(of: "gongkai.table/2", with: "gongkai.report/2"),                 // another stage's schema
+            good.replacingOccurrences(of: #""continued":true"#, with: #""continued":1"#),              // another type
+            good.replacingOccurrences(of: #""name":"t","#, with: ""),                                   // no name
+            String(good.dropLast()),                                                                     // cut short
+            good + "x",                                                                                  // text after the record
+            " " + good,                                                                                  // not as tables are written
+            #"{"continuation":false,"name":"t","rows":[],"schema":"gongkai.table/2"}"#,
+        ]
+        for o in others { #expect(Table.decodeContinuation(Array(o.utf8)) == nil, "\(o)") }
+    }
+}

@@ -531,29 +531,140 @@ public struct Table: Equatable, Sendable {
 
     /// `rows` with the cells of a record's `same` put back in their columns.
     static func expand(_ rows: [[JSON]], same: JSON) throws -> [[JSON]] {
+        let (positions, cells) = try sameCells(same)
+        if positions.isEmpty { return rows }
+        return try rows.map { row in try expand(row[...], positions: positions, cells: cells) }
+    }
+
+    /// The positions and cells of a record's `same`, checked.
+    static func sameCells(_ same: JSON) throws -> (positions: [Int], cells: [JSON]) {
         guard let positions = same["columns"]?.arrayValue?.compactMap(\.intValue), let cells = same["cells"]?.arrayValue,
               positions.count == cells.count, positions.count == same["columns"]?.arrayValue?.count,
               zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }), (positions.first ?? 0) >= 0 else {
             throw StageFailure("a table record's \"same\" is not {\"columns\": [ascending positions], \"cells\": [as many cells]}")
         }
-        if positions.isEmpty { return rows }
-        return try rows.map { row in
-            guard let last = positions.last, last < row.count + positions.count else {
-                throw StageFailure("a table record's \"same\" puts a cell at column \(positions.last ?? 0), past the end of its rows")
+        return (positions, cells)
+    }
+
+    /// One row with `cells` put back at `positions` (ascending).
+    static func expand(_ row: ArraySlice<JSON>, positions: [Int], cells: [JSON]) throws -> [JSON] {
+        guard let last = positions.last, last < row.count + positions.count else {
+            throw StageFailure("a table record's \"same\" puts a cell at column \(positions.last ?? 0), past the end of its rows")
+        }
+        var full: [JSON] = []
+        full.reserveCapacity(row.count + positions.count)
+        var next = row.startIndex, k = 0
+        while full.count < row.count + positions.count {
+            if k < positions.count, positions[k] == full.count {
+                full.append(cells[k])
+                k += 1
+            } else {
+                full.append(row[next])
+                next += 1
             }
-            var full: [JSON] = []
-            full.reserveCapacity(row.count + positions.count)
-            var next = 0, k = 0
-            while full.count < row.count + positions.count {
-                if k < positions.count, positions[k] == full.count {
-                    full.append(cells[k])
-                    k += 1
-                } else {
-                    full.append(row[next])
-                    next += 1
+        }
+        return full
+    }
+
+    /// A continuation record (`{"continuation":true,…}`, as `Table.write` makes them) read
+    /// straight from its bytes: its rows made once, with the cells of its `same` in place,
+    /// instead of as arrays of the parsed JSON that `init(json:)` then copies. Nil for any
+    /// other record or shape (another member, a member twice, a `same` that does not fit),
+    /// which the general reader then takes (and explains). Render reads 450 MB of them.
+    public static func decodeContinuation(_ raw: [UInt8]) -> Table? {
+        let prefix = Array(#"{"continuation":true,"#.utf8)
+        guard raw.count > prefix.count, raw.starts(with: prefix) else { return nil }
+        return raw.withUnsafeBufferPointer { buffer -> Table? in
+            var p = JSONParser(bytes: buffer)
+            struct Unexpected: Error {}
+            var continuation: Bool?, continued: Bool?, name: String?, schema: String?, same: JSON?
+            var cells: [JSON] = []
+            var ends: [Int] = []  // where each row's cells end in `cells`
+            func bool(_ p: inout JSONParser) throws -> Bool {
+                guard p.index < p.bytes.count else { throw Unexpected() }
+                if p.bytes[p.index] == UInt8(ascii: "t") { try p.expectLiteral("true"); return true }
+                try p.expectLiteral("false")
+                return false
+            }
+            func string(_ p: inout JSONParser) throws -> String {
+                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
+                return try p.parseString()
+            }
+            /// `[` … `]` with `element` reading each element (whitespace around them allowed).
+            func array(_ p: inout JSONParser, _ element: (inout JSONParser) throws -> Void) throws {
+                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
+                p.index += 1
+                p.skipWhitespace()
+                if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; return }
+                while true {
+                    p.skipWhitespace()
+                    try element(&p)
+                    p.skipWhitespace()
+                    guard p.index < p.bytes.count else { throw Unexpected() }
+                    if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
+                    guard p.bytes[p.index] == UInt8(ascii: "]") else { throw Unexpected() }
+                    p.index += 1
+                    return
                 }
             }
-            return full
+            do {
+                try p.forEachMember { p, key in
+                    switch key {
+                    case "continuation":
+                        guard continuation == nil else { throw Unexpected() }
+                        continuation = try bool(&p)
+                    case "continued":
+                        guard continued == nil else { throw Unexpected() }
+                        continued = try bool(&p)
+                    case "name":
+                        guard name == nil else { throw Unexpected() }
+                        name = try string(&p)
+                    case "schema":
+                        guard schema == nil else { throw Unexpected() }
+                        schema = try string(&p)
+                    case "same":
+                        guard same == nil else { throw Unexpected() }
+                        same = try p.parseValue(depth: 1)
+                    case "rows":
+                        guard ends.isEmpty, cells.isEmpty else { throw Unexpected() }
+                        try array(&p) { p in
+                            try array(&p) { p in cells.append(try p.parseValue(depth: 3)) }
+                            ends.append(cells.count)
+                        }
+                    default:
+                        throw Unexpected()
+                    }
+                }
+                p.skipWhitespace()
+                guard p.index == buffer.count else { return nil }
+            } catch {
+                return nil
+            }
+            guard continuation == true, let name, let schema, Schema.tables.contains(schema) else { return nil }
+            var rows: [[JSON]] = []
+            rows.reserveCapacity(ends.count)
+            var start = 0
+            if let same, !same.isNull {
+                guard let (positions, values) = try? sameCells(same) else { return nil }
+                for end in ends {
+                    if positions.isEmpty {
+                        rows.append(Array(cells[start..<end]))
+                    } else {
+                        guard let row = try? expand(cells[start..<end], positions: positions, cells: values) else { return nil }
+                        rows.append(row)
+                    }
+                    start = end
+                }
+            } else {
+                for end in ends {
+                    rows.append(Array(cells[start..<end]))
+                    start = end
+                }
+            }
+            var table = Table(name: name, title: name, description: "", columns: [], rows: rows)
+            table.continued = continued ?? false
+            table.continuation = true
+            return table
         }
     }
 
