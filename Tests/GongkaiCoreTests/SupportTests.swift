@@ -61,6 +61,25 @@ import Testing
     }
 }
 
+/// `Files.same`: the bytes of an array against another collection's, by memcmp or not.
+@Suite struct SameBytesTests {
+    @Test func bytesCompareAsTheyAre() {
+        let text = "政府信息公开 2024,\r\n" + String(repeating: "x", count: 40)
+        let bytes = Array(text.utf8)
+        #expect(Files.same(bytes, text.utf8))
+        #expect(Files.same(bytes, bytes))
+        #expect(Files.same([], "".utf8))
+        #expect(!Files.same(bytes, (text + "!").utf8))            // longer
+        #expect(!Files.same(bytes, String(text.dropLast()).utf8)) // shorter
+        var changed = bytes
+        changed[3] ^= 1
+        #expect(!Files.same(changed, text.utf8))                  // one byte differs
+        // A collection not in contiguous memory takes the general comparison, with the same answers.
+        #expect(Files.same(bytes, bytes.reversed().reversed()))
+        #expect(!Files.same(changed, bytes.lazy.map { $0 }))
+    }
+}
+
 @Suite struct TextTests {
     /// `withoutSpaces` returns a string unchanged when its bytes show no space: that
     /// shortcut must agree with removing every space scalar one by one.

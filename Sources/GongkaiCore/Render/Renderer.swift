@@ -604,7 +604,7 @@ public struct Renderer {
         // rewrites only what changed (and the file system is spared thousands of new files).
         var st = stat()
         if stat(path, &st) == 0, Int(st.st_size) == text.utf8.count, (st.st_mode & S_IFMT) == S_IFREG,
-           let old = try? Files.read(path), old.elementsEqual(text.utf8) {
+           let old = try? Files.read(path), Files.same(old, text.utf8) {
             return
         }
         let tmp = path + ".tmp"
@@ -957,7 +957,7 @@ final class FileWriter {
     private func samePrevious<B: Collection>(_ bytes: B) -> Bool where B.Element == UInt8 {
         guard let previous, position + bytes.count <= previous.size,
               let old = Files.read(previous.fd, offset: position, length: bytes.count) else { return false }
-        return old.elementsEqual(bytes)
+        return Files.same(old, bytes)
     }
 
     /// The first byte that differs from the previous file's: the bytes before it are copied in.

@@ -293,6 +293,16 @@ public final class OutputIndex {
 
 /// Whole-file reads for tools (the benchmark's floor).
 public enum Files {
+    /// Whether `a` holds exactly the bytes of `b`: one memcmp when `b` lies in contiguous
+    /// memory (an array, a native string's UTF-8), the generic comparison otherwise (which
+    /// costs a few instructions a byte: render compares megabytes with the files it would replace).
+    public static func same<B: Collection>(_ a: [UInt8], _ b: B) -> Bool where B.Element == UInt8 {
+        let fast = b.withContiguousStorageIfAvailable { q in
+            a.withUnsafeBufferPointer { p in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) }
+        }
+        return fast ?? a.elementsEqual(b)
+    }
+
     public static func read(_ path: String) throws -> [UInt8] { try Ingester.readAll(Array(path.utf8)) }
 
     /// What kept `replace` from putting a file in place.
