@@ -128,86 +128,105 @@ public struct Document: Equatable, Sendable {
     /// member first.
     public static func decode(_ raw: [UInt8]) -> Document? {
         raw.withUnsafeBufferPointer { buffer -> Document? in
-            var p = JSONParser(bytes: buffer)
-            var schema: String?, path: String?, bytes: Int?, text: String??, notes: [String]?
-            var sha256: String??, format: String??, encoding: String??, error: Bool?
-            struct Unexpected: Error {}
-            /// A string or null; anything else gives up.
-            func stringOrNull(_ p: inout JSONParser) throws -> String? {
-                guard p.index < p.bytes.count else { throw Unexpected() }
-                if p.bytes[p.index] == UInt8(ascii: "\"") { return try p.parseString() }
-                if p.bytes[p.index] == UInt8(ascii: "n") { try p.expectLiteral("null"); return nil }
-                throw Unexpected()
-            }
-            do {
-                p.skipWhitespace()
-                guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return nil }
-                try p.forEachMember { p, key in
-                    switch key {
-                    case "schema":
-                        guard schema == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
-                        schema = s
-                    case "path":
-                        guard path == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
-                        path = s
-                    case "bytes":
-                        // Digits only: the count as `intValue` reads it (no sign, fraction or exponent to weigh).
-                        guard bytes == nil, p.index < p.bytes.count, (0x30...0x39).contains(p.bytes[p.index]),
-                              let n = Int(try p.parseNumber()) else { throw Unexpected() }
-                        bytes = n
-                    case "sha256":
-                        guard sha256 == nil else { throw Unexpected() }
-                        sha256 = .some(try stringOrNull(&p))
-                    case "format":
-                        guard format == nil else { throw Unexpected() }
-                        format = .some(try stringOrNull(&p))
-                    case "encoding":
-                        guard encoding == nil else { throw Unexpected() }
-                        encoding = .some(try stringOrNull(&p))
-                    case "text":
-                        guard text == nil else { throw Unexpected() }
-                        text = .some(try stringOrNull(&p))
-                    case "error":
-                        // Only a null error: a real one is an error record, for the general path.
-                        guard error == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "n") else { throw Unexpected() }
-                        try p.expectLiteral("null")
-                        error = false
-                    case "notes":
-                        guard notes == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
-                        p.index += 1
-                        var list: [String] = []
-                        p.skipWhitespace()
-                        if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") {
-                            p.index += 1
-                        } else {
-                            while true {
-                                p.skipWhitespace()
-                                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
-                                list.append(try p.parseString())
-                                p.skipWhitespace()
-                                guard p.index < p.bytes.count else { throw Unexpected() }
-                                if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
-                                guard p.bytes[p.index] == UInt8(ascii: "]") else { throw Unexpected() }
-                                p.index += 1
-                                break
-                            }
-                        }
-                        notes = list
-                    default:
-                        try p.skipValue(depth: 1)
-                    }
+            var head = RecordHead()
+            var text: String??, notes: [String]?
+            let whole = RecordHead.readObject(buffer) { p, key in
+                if try head.read(key, &p) { return true }
+                switch key {
+                case "text":
+                    guard text == nil else { throw RecordHead.Unexpected() }
+                    text = .some(try RecordHead.stringOrNull(&p))
+                case "notes":
+                    guard notes == nil else { throw RecordHead.Unexpected() }
+                    notes = try p.parseStringArray()
+                default:
+                    return false
                 }
-                p.skipWhitespace()
-                guard p.index == buffer.count else { return nil }
-            } catch {
-                return nil
+                return true
             }
-            guard schema == Schema.document, let path else { return nil }
-            let f = format ?? nil
-            if f == "aliases" { return nil }
-            return Document(path: path, bytes: bytes ?? 0, sha256: sha256 ?? nil, format: f ?? "text", encoding: encoding ?? nil,
+            guard whole, let f = head.fields(schema: Schema.document) else { return nil }
+            return Document(path: f.path, bytes: f.bytes, sha256: f.sha256, format: f.format, encoding: f.encoding,
                             text: text ?? nil, notes: notes ?? [])
         }
+    }
+}
+
+/// The members document and normalized records share (schema, path, bytes, sha256,
+/// format, encoding, and a null error), read straight from a record's bytes by
+/// `Document.decode` and `NormalizedDocument.decode`: each at most once and of the kind
+/// the general reader takes, or the reader throws and the record goes the general way.
+struct RecordHead {
+    struct Unexpected: Error {}
+    var schema: String?, path: String?, bytes: Int?
+    var sha256: String??, format: String??, encoding: String??, error: Bool?
+
+    /// Reads the value of `key` when it is one of these members (true); false for any other key.
+    @inline(__always) mutating func read(_ key: String, _ p: inout JSONParser) throws -> Bool {
+        switch key {
+        case "schema":
+            guard schema == nil, let s = try Self.stringOrNull(&p) else { throw Unexpected() }
+            schema = s
+        case "path":
+            guard path == nil, let s = try Self.stringOrNull(&p) else { throw Unexpected() }
+            path = s
+        case "bytes":
+            // A number, read as `intValue` reads it (0 when it is no whole number).
+            guard bytes == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "-") || (0x30...0x39).contains(p.bytes[p.index])
+            else { throw Unexpected() }
+            bytes = Int(try p.parseNumber()) ?? 0
+        case "sha256":
+            guard sha256 == nil else { throw Unexpected() }
+            sha256 = .some(try Self.stringOrNull(&p))
+        case "format":
+            guard format == nil else { throw Unexpected() }
+            format = .some(try Self.stringOrNull(&p))
+        case "encoding":
+            guard encoding == nil else { throw Unexpected() }
+            encoding = .some(try Self.stringOrNull(&p))
+        case "error":
+            // Only a null error: a real one is an error record, passed on by the general path.
+            guard error == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "n") else { throw Unexpected() }
+            try p.expectLiteral("null")
+            error = false
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Reads the object that fills `buffer` (spaces around it allowed) member by member:
+    /// `member` reads the value of a key it takes (true), the others are passed over. False
+    /// when the bytes are not one whole object or `member` throws.
+    static func readObject(_ buffer: UnsafeBufferPointer<UInt8>, _ member: (inout JSONParser, String) throws -> Bool) -> Bool {
+        var p = JSONParser(bytes: buffer)
+        do {
+            p.skipWhitespace()
+            guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return false }
+            try p.forEachMember { p, key in
+                if try !member(&p, key) { try p.skipValue(depth: 1) }
+            }
+            p.skipWhitespace()
+            return p.index == buffer.count
+        } catch {
+            return false
+        }
+    }
+
+    /// A string or null; anything else throws.
+    @inline(__always) static func stringOrNull(_ p: inout JSONParser) throws -> String? {
+        guard p.index < p.bytes.count else { throw Unexpected() }
+        if p.bytes[p.index] == UInt8(ascii: "\"") { return try p.parseString() }
+        if p.bytes[p.index] == UInt8(ascii: "n") { try p.expectLiteral("null"); return nil }
+        throw Unexpected()
+    }
+
+    /// The shared fields of a record of schema `expected` that names its path and is not
+    /// the alias table; nil for any other.
+    func fields(schema expected: String) -> (path: String, bytes: Int, sha256: String?, format: String, encoding: String?)? {
+        guard schema == expected, let path else { return nil }
+        let f = format ?? nil
+        if f == "aliases" { return nil }
+        return (path, bytes ?? 0, sha256 ?? nil, f ?? "text", encoding ?? nil)
     }
 }
 
@@ -361,63 +380,18 @@ extension NormalizedDocument {
     /// what `init(json:)` makes of the same bytes (tested).
     public static func decode(_ raw: [UInt8]) -> NormalizedDocument? {
         raw.withUnsafeBufferPointer { buffer -> NormalizedDocument? in
-            var p = JSONParser(bytes: buffer)
-            var schema: String?, path: String?, bytes: Int?, lines: [Line]?
-            var sha256: String??, format: String??, encoding: String??, error: Bool?
-            /// A string or null, nil when it is neither (the reader gives up).
-            func stringOrNull(_ p: inout JSONParser) throws -> String?? {
-                guard p.index < p.bytes.count else { return nil }
-                if p.bytes[p.index] == UInt8(ascii: "\"") { return .some(try p.parseString()) }
-                if p.bytes[p.index] == UInt8(ascii: "n") { try p.expectLiteral("null"); return .some(nil) }
-                return nil
+            var head = RecordHead()
+            var lines: [Line]?
+            let whole = RecordHead.readObject(buffer) { p, key in
+                if try head.read(key, &p) { return true }
+                guard key == "lines" else { return false }
+                guard lines == nil else { throw RecordHead.Unexpected() }
+                lines = try readLines(&p)
+                return true
             }
-            struct Unexpected: Error {}
-            do {
-                p.skipWhitespace()
-                guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return nil }
-                try p.forEachMember { p, key in
-                    switch key {
-                    case "schema":
-                        guard schema == nil, let s = try stringOrNull(&p), let s else { throw Unexpected() }
-                        schema = s
-                    case "path":
-                        guard path == nil, let s = try stringOrNull(&p), let s else { throw Unexpected() }
-                        path = s
-                    case "bytes":
-                        guard bytes == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "-") || (0x30...0x39).contains(p.bytes[p.index])
-                        else { throw Unexpected() }
-                        bytes = Int(try p.parseNumber()) ?? 0
-                    case "sha256":
-                        guard sha256 == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
-                        sha256 = s
-                    case "format":
-                        guard format == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
-                        format = s
-                    case "encoding":
-                        guard encoding == nil, let s = try stringOrNull(&p) else { throw Unexpected() }
-                        encoding = s
-                    case "error":
-                        // Only a null error: a real one is an error record, passed on by the general path.
-                        guard error == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "n") else { throw Unexpected() }
-                        try p.expectLiteral("null")
-                        error = false
-                    case "lines":
-                        guard lines == nil else { throw Unexpected() }
-                        lines = try readLines(&p)
-                    default:
-                        try p.skipValue(depth: 1)
-                    }
-                }
-                p.skipWhitespace()
-                guard p.index == buffer.count else { return nil }
-            } catch {
-                return nil
-            }
-            guard schema == Schema.normalized, let path else { return nil }
-            let f = format ?? nil
-            if f == "aliases" { return nil }
-            return NormalizedDocument(path: path, bytes: bytes ?? 0, sha256: sha256 ?? nil, format: f ?? "text",
-                                      encoding: encoding ?? nil, lines: lines ?? [])
+            guard whole, let f = head.fields(schema: Schema.normalized) else { return nil }
+            return NormalizedDocument(path: f.path, bytes: f.bytes, sha256: f.sha256, format: f.format, encoding: f.encoding,
+                                      lines: lines ?? [])
         }
     }
 
@@ -456,25 +430,8 @@ extension NormalizedDocument {
                     else { throw Unexpected() }
                     number = .some(Int(try p.parseNumber()))
                 } else if isCells {
-                    guard cells == nil, p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
-                    p.index += 1
-                    var out: [String] = []
-                    p.skipWhitespace()
-                    if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") {
-                        p.index += 1
-                    } else {
-                        while true {
-                            p.skipWhitespace()
-                            guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
-                            out.append(try p.parseString())
-                            p.skipWhitespace()
-                            guard p.index < p.bytes.count else { throw Unexpected() }
-                            if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
-                            if p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; break }
-                            throw Unexpected()
-                        }
-                    }
-                    cells = out
+                    guard cells == nil else { throw Unexpected() }
+                    cells = try p.parseStringArray()
                 } else {
                     throw Unexpected()
                 }

@@ -575,7 +575,6 @@ public struct Table: Equatable, Sendable {
         let prefix = Array(#"{"continuation":true,"#.utf8)
         guard raw.count > prefix.count, raw.starts(with: prefix) else { return nil }
         return raw.withUnsafeBufferPointer { buffer -> Table? in
-            var p = JSONParser(bytes: buffer)
             struct Unexpected: Error {}
             var continuation: Bool?, continued: Bool?, name: String?, schema: String?, same: JSON?
             var cells: [JSON] = []
@@ -590,56 +589,36 @@ public struct Table: Equatable, Sendable {
                 guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "\"") else { throw Unexpected() }
                 return try p.parseString()
             }
-            /// `[` … `]` with `element` reading each element (whitespace around them allowed).
-            func array(_ p: inout JSONParser, _ element: (inout JSONParser) throws -> Void) throws {
-                guard p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "[") else { throw Unexpected() }
-                p.index += 1
-                p.skipWhitespace()
-                if p.index < p.bytes.count, p.bytes[p.index] == UInt8(ascii: "]") { p.index += 1; return }
-                while true {
-                    p.skipWhitespace()
-                    try element(&p)
-                    p.skipWhitespace()
-                    guard p.index < p.bytes.count else { throw Unexpected() }
-                    if p.bytes[p.index] == UInt8(ascii: ",") { p.index += 1; continue }
-                    guard p.bytes[p.index] == UInt8(ascii: "]") else { throw Unexpected() }
-                    p.index += 1
-                    return
-                }
-            }
-            do {
-                try p.forEachMember { p, key in
-                    switch key {
-                    case "continuation":
-                        guard continuation == nil else { throw Unexpected() }
-                        continuation = try bool(&p)
-                    case "continued":
-                        guard continued == nil else { throw Unexpected() }
-                        continued = try bool(&p)
-                    case "name":
-                        guard name == nil else { throw Unexpected() }
-                        name = try string(&p)
-                    case "schema":
-                        guard schema == nil else { throw Unexpected() }
-                        schema = try string(&p)
-                    case "same":
-                        guard same == nil else { throw Unexpected() }
-                        same = try p.parseValue(depth: 1)
-                    case "rows":
-                        guard ends.isEmpty, cells.isEmpty else { throw Unexpected() }
-                        try array(&p) { p in
-                            try array(&p) { p in cells.append(try p.parseValue(depth: 3)) }
-                            ends.append(cells.count)
-                        }
-                    default:
-                        throw Unexpected()
+            // Every member known: one this reader does not take sends the record the general way.
+            let whole = RecordHead.readObject(buffer) { p, key in
+                switch key {
+                case "continuation":
+                    guard continuation == nil else { throw Unexpected() }
+                    continuation = try bool(&p)
+                case "continued":
+                    guard continued == nil else { throw Unexpected() }
+                    continued = try bool(&p)
+                case "name":
+                    guard name == nil else { throw Unexpected() }
+                    name = try string(&p)
+                case "schema":
+                    guard schema == nil else { throw Unexpected() }
+                    schema = try string(&p)
+                case "same":
+                    guard same == nil else { throw Unexpected() }
+                    same = try p.parseValue(depth: 1)
+                case "rows":
+                    guard ends.isEmpty, cells.isEmpty else { throw Unexpected() }
+                    try p.forEachElement { p in
+                        try p.forEachElement { p in cells.append(try p.parseValue(depth: 3)) }
+                        ends.append(cells.count)
                     }
+                default:
+                    throw Unexpected()
                 }
-                p.skipWhitespace()
-                guard p.index == buffer.count else { return nil }
-            } catch {
-                return nil
+                return true
             }
+            guard whole else { return nil }
             guard continuation == true, let name, let schema, Schema.tables.contains(schema) else { return nil }
             var rows: [[JSON]] = []
             rows.reserveCapacity(ends.count)
