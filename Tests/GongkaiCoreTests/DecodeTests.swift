@@ -47,6 +47,7 @@ import Testing
             good.replacingOccurrences(of: #","n":1"#, with: ""),                                 // a line without its number
             good.replacingOccurrences(of: #""sha256":"x""#, with: #""sha256":"x","error":{"code":"unreadable","message":"m"}"#),
             good.replacingOccurrences(of: #""path":"a.txt""#, with: #""path":null"#),
+            good.replacingOccurrences(of: #""sha256":"x""#, with: #""sha256":"x","zz":["\q"]"#),   // a bad escape in a member not read
             String(good.dropLast()),                                                              // cut short
             good + "x",                                                                           // text after the record
             good.replacingOccurrences(of: "甲", with: "\\ud800"),                                 // a lone surrogate
@@ -112,9 +113,20 @@ import Testing
             String(good.dropLast()),                                                              // cut short
             good + "x",                                                                           // text after the record
             good.replacingOccurrences(of: "甲", with: "\\ud800"),                               // a lone surrogate
+            // A member this reader does not take, which the general reader refuses all the same.
+            good.replacingOccurrences(of: #""text":"甲""#, with: #""text":"甲","zz":"\ud800""#),
+            good.replacingOccurrences(of: #""text":"甲""#, with: #""text":"甲","zz":"\q""#),
+            good.replacingOccurrences(of: #""text":"甲""#, with: #""text":"甲","zz":{"\q":1}"#),
             "[]", "",
         ]
-        for o in others { #expect(Document.decode(Array(o.utf8)) == nil, "\(o)") }
+        for o in others {
+            #expect(Document.decode(Array(o.utf8)) == nil, "\(o)")
+            if o.contains("zz") { #expect(throws: (any Error).self) { try Self.general(Array(o.utf8)) } }
+        }
+        // Bytes that are not UTF-8 in such a member: refused by both readers too.
+        let badBytes = Array(good.dropLast().utf8) + Array(#","zz":""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        #expect(Document.decode(badBytes) == nil)
+        #expect(throws: (any Error).self) { try Self.general(badBytes) }
     }
 }
 

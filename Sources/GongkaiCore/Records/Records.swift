@@ -195,15 +195,17 @@ struct RecordHead {
     }
 
     /// Reads the object that fills `buffer` (spaces around it allowed) member by member:
-    /// `member` reads the value of a key it takes (true), the others are passed over. False
-    /// when the bytes are not one whole object or `member` throws.
+    /// `member` reads the value of a key it takes (true); the others are parsed and dropped
+    /// (not merely skipped, which would let a bad escape or bad UTF-8 in them through where
+    /// the general reader refuses the line). False when the bytes are not one whole object
+    /// or `member` throws.
     static func readObject(_ buffer: UnsafeBufferPointer<UInt8>, _ member: (inout JSONParser, String) throws -> Bool) -> Bool {
         var p = JSONParser(bytes: buffer)
         do {
             p.skipWhitespace()
             guard p.index < buffer.count, buffer[p.index] == UInt8(ascii: "{") else { return false }
             try p.forEachMember { p, key in
-                if try !member(&p, key) { try p.skipValue(depth: 1) }
+                if try !member(&p, key) { _ = try p.parseValue(depth: 1) }
             }
             p.skipWhitespace()
             return p.index == buffer.count
