@@ -42,8 +42,11 @@ exit codes:
 /// A duration in whole milliseconds, for the run facts on stderr.
 func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
 
-/// One table record, or why it cannot be one (with its line number).
+/// One table record, or why it cannot be one (with its line number). A continuation record
+/// is read straight from its bytes (`Table.decodeContinuation`); any other, or one of another
+/// shape, by the general reader, which also explains what is wrong with it.
 func parseTable(_ raw: [UInt8], line: Int) -> Result<Table, NDJSONError> {
+    if let table = Table.decodeContinuation(raw) { return .success(table) }
     do {
         guard case .object(let record) = try JSON.parse(raw) else {
             return .failure(NDJSONError(line: line, message: "expected a JSON object, found another JSON value"))
@@ -166,9 +169,7 @@ Stage.run(name: "gongkai-render", usage: usage, valued: ["out", "cache"], flags:
             if let key, cache.isGatheredRecord(key) {
                 return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: nil, gathered: true)
             }
-            // A continuation record read straight from its bytes; any other by the general reader.
-            let table = Table.decodeContinuation(item.raw).map { Result<Table, NDJSONError>.success($0) }
-                ?? parseTable(item.raw, line: item.line)
+            let table = parseTable(item.raw, line: item.line)
             let csv = (try? table.get()).flatMap { $0.continuation ? Renderer.csvLines($0.rows) : nil }
             return Item(line: item.line, raw: item.raw, key: key, cached: nil, table: table, csv: csv)
         }

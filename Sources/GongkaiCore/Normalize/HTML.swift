@@ -76,8 +76,6 @@ public enum HTMLReader {
         return info
     }
 
-    static func info(_ name: String) -> TagInfo { tagTable[name].map { tagInfos[$0] } ?? TagInfo() }
-
     /// What the tag whose name is `bytes` (ASCII, any case) means, looked up without making a string.
     static func info(_ bytes: ArraySlice<UInt8>) -> TagInfo {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { lower in

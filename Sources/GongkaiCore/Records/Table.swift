@@ -620,25 +620,23 @@ public struct Table: Equatable, Sendable {
             }
             guard whole else { return nil }
             guard continuation == true, let name, let schema, Schema.tables.contains(schema) else { return nil }
+            // The cells of `same` (none when it is missing or null) put in place in each row.
+            var positions: [Int] = [], values: [JSON] = []
+            if let same, !same.isNull {
+                guard let checked = try? sameCells(same) else { return nil }
+                (positions, values) = checked
+            }
             var rows: [[JSON]] = []
             rows.reserveCapacity(ends.count)
             var start = 0
-            if let same, !same.isNull {
-                guard let (positions, values) = try? sameCells(same) else { return nil }
-                for end in ends {
-                    if positions.isEmpty {
-                        rows.append(Array(cells[start..<end]))
-                    } else {
-                        guard let row = try? expand(cells[start..<end], positions: positions, cells: values) else { return nil }
-                        rows.append(row)
-                    }
-                    start = end
-                }
-            } else {
-                for end in ends {
+            for end in ends {
+                if positions.isEmpty {
                     rows.append(Array(cells[start..<end]))
-                    start = end
+                } else {
+                    guard let row = try? expand(cells[start..<end], positions: positions, cells: values) else { return nil }
+                    rows.append(row)
                 }
+                start = end
             }
             var table = Table(name: name, title: name, description: "", columns: [], rows: rows)
             table.continued = continued ?? false
